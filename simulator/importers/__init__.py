@@ -1,0 +1,1 @@
+"""Readers that turn other transcript formats into ingroup transcripts."""

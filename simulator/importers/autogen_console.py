@@ -1,0 +1,99 @@
+"""Import AutoGen 0.2 console logs (the format of the original "We the AI Assistants" outputs).
+
+Each message is a header line ``ESC[33m<Speaker>ESC[0m (to <Recipient>):``, a blank line, the text
+(any number of lines), a blank line and a line of 80 dashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from ..errors import IngroupError
+from ..scenario import Scenario
+from ..transcript import AgentInfo, Header, Message, TranscriptWriter
+from ..versions import package_versions
+
+FORMAT = "autogen0.2-console"
+_HEADER = re.compile(r"^(?:\x1b\[\d+(?:;\d+)*m)?(?P<speaker>[^\x1b\n]+?)(?:\x1b\[0m)? \(to (?P<to>[^\n]+?)\):$")
+_RULE = "-" * 80
+MAX_BYTES = 50_000_000
+
+
+def parse_console_log(text: str, file: str = "<log>") -> list[tuple[str, str, str]]:
+    """Return (speaker, recipient, text) for every message in an AutoGen 0.2 console log."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if _HEADER.match(line)]
+    if not starts:
+        raise IngroupError("no AutoGen message header ('<Speaker> (to <Recipient>):') found; "
+                           "is this an AutoGen 0.2 console log?", file=file, line=1)
+    out = []
+    for k, start in enumerate(starts):
+        m = _HEADER.match(lines[start])
+        assert m is not None
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        body = lines[start + 1:end]
+        # Trim the framing: trailing blanks, the dashes rule, the blank before it, the blank after the header.
+        while body and not body[-1].strip():
+            body.pop()
+        if body and body[-1].strip() == _RULE:
+            body.pop()
+        if body and not body[-1].strip():
+            body.pop()
+        if body and not body[0].strip():
+            body.pop(0)
+        out.append((m["speaker"].strip(), m["to"].strip(), "\n".join(body)))
+    return out
+
+
+def import_console_log(path: str | Path, out_dir: str | Path, scenario: Scenario | None = None) -> Path:
+    """Write one transcript for one console log; returns the new transcript's path."""
+    src = Path(path)
+    try:
+        raw = src.read_bytes()
+    except OSError as exc:
+        raise IngroupError(f"cannot read: {exc.strerror}", file=str(src)) from None
+    if len(raw) > MAX_BYTES:
+        raise IngroupError(f"larger than {MAX_BYTES} bytes", file=str(src))
+    if b"\x00" in raw:
+        raise IngroupError("binary file, not a console log", file=str(src))
+    text = raw.decode("utf-8", errors="replace")
+    parsed = parse_console_log(text, str(src))
+    speakers: list[str] = []
+    for speaker, to, _ in parsed:
+        for n in (speaker, to):
+            if n not in speakers:
+                speakers.append(n)
+    agents = []
+    for n in speakers:
+        spec = next((a for a in scenario.agents if a.name == n), None) if scenario else None
+        if spec is not None:
+            agents.append(AgentInfo(name=n, provider=spec.provider, model=spec.model,
+                                    system_prompt=spec.system_prompt(), sampling=spec.sampling.asked(),
+                                    team=spec.team))
+        else:
+            agents.append(AgentInfo(name=n, provider="unknown", model="unknown"))
+    header = Header(
+        run_id=src.stem,
+        scenario_name=scenario.name if scenario else src.stem,
+        task=scenario.task if scenario else "",
+        agents=agents,
+        speaker_names=scenario.speaker_names if scenario else "none",
+        seed=None,
+        scenario=scenario.model_dump(mode="json") if scenario else None,
+        scenario_hash=scenario.content_hash() if scenario else None,
+        versions=package_versions(),
+        source={"format": FORMAT, "file": src.name, "sha256": hashlib.sha256(raw).hexdigest()},
+    )
+    dest = Path(out_dir) / f"{_safe_stem(src.stem)}.jsonl"
+    writer = TranscriptWriter(dest, header)
+    for i, (speaker, to, body) in enumerate(parsed):
+        writer.message(Message(index=i, speaker=speaker, recipients=[to], text=body, scripted=i == 0))
+    writer.close(stop_reason="imported")
+    return dest
+
+
+def _safe_stem(stem: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".")
+    return cleaned or "imported"

@@ -1,0 +1,281 @@
+"""Scenario files: the pydantic schema and the loader that reports errors as file:line: field.
+
+A scenario says who talks (agents, each with provider, model, system message and sampling), how the
+conversation opens, who speaks next, and when it stops. See ``docs/scenarios.md`` for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ScenarioError
+from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
+
+ProviderName = Literal["openai", "anthropic", "embedded", "scripted"]
+
+EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
+
+# autogen-agentchat requires agent names to be Python identifiers; we also use them in file names.
+AGENT_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+# Scenario names become file and folder names: no separators, no leading dot.
+SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Sampling(_Strict):
+    """Sampling parameters asked for. Providers record which ones they applied and which they could not."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=200_000)
+    seed: int | None = None
+    repeat_penalty: float | None = Field(default=None, gt=0, le=5)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    stop: list[str] | None = None
+
+    def asked(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class AgentSpec(_Strict):
+    name: str = Field(pattern=AGENT_NAME)
+    provider: ProviderName
+    model: str = Field(min_length=1, max_length=200)
+    system_message: str = ""
+    identity: str | None = None
+    """Optional identity framing, appended to the system message (see the condition library)."""
+    persona: str | None = None
+    """Optional persona text, appended after the identity."""
+    team: str | None = None
+    """Team label for N-agent battles; the analysis compares "we" against it."""
+    sampling: Sampling = Sampling()
+    base_url: str | None = None
+    """For ``openai``: any OpenAI-compatible server (Ollama, vLLM, llama.cpp server)."""
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Environment variable holding the key; defaults to OPENAI_API_KEY / ANTHROPIC_API_KEY."""
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    lines: list[str] | None = None
+    """For ``scripted`` agents: the fixed lines spoken in turn (an interviewer, say)."""
+    substituted_from: dict[str, str] | None = None
+    """Set by ``--embedded``: the provider and model the scenario file asked for."""
+
+    @model_validator(mode="after")
+    def _scripted_lines(self) -> "AgentSpec":
+        if self.provider == "scripted" and not self.lines:
+            raise ValueError("a scripted agent needs 'lines', the fixed lines it speaks")
+        if self.provider != "scripted" and self.lines is not None:
+            raise ValueError("'lines' is only for provider: scripted")
+        return self
+
+    def system_prompt(self) -> str:
+        parts = [self.system_message, self.identity or "", self.persona or ""]
+        return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+class Opening(_Strict):
+    speaker: str
+    text: str = Field(min_length=1)
+
+
+class TurnOrder(_Strict):
+    mode: Literal["round_robin", "random", "explicit"] = "round_robin"
+    order: list[str] | None = None
+    """For ``explicit``: the speakers after the opening, cycled when the list runs out."""
+    seed: int | None = None
+    """For ``random``: seed of the speaker draw (defaults to the run's seed)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"mode": value}
+        if isinstance(value, list):
+            return {"mode": "explicit", "order": value}
+        return value
+
+    @model_validator(mode="after")
+    def _order_needed(self) -> "TurnOrder":
+        if self.mode == "explicit" and not self.order:
+            raise ValueError("turn_order mode 'explicit' needs a non-empty 'order' list")
+        if self.mode != "explicit" and self.order is not None:
+            raise ValueError("'order' is only used with mode 'explicit'")
+        return self
+
+
+class PhraseStop(_Strict):
+    """Stop once a message containing ``phrase`` is said by one of ``said_by`` or received by one of
+    ``received_by`` (every other agent receives each message). Omitted means any agent."""
+
+    phrase: str = Field(min_length=1)
+    said_by: list[str] | None = None
+    received_by: list[str] | None = None
+    case_sensitive: bool = True
+
+
+class StopRules(_Strict):
+    phrases: list[PhraseStop] = []
+    max_turns: int | None = Field(default=None, ge=1, le=100_000)
+    """Cap on the number of messages, the opening included."""
+    max_replies_per_agent: int | None = Field(default=None, ge=1, le=100_000)
+    """Cap on the replies of any one agent (AutoGen 0.2's max_consecutive_auto_reply)."""
+    combine: Literal["any", "all"] = "any"
+    """How phrase rules combine with each other; turn caps always stop the run."""
+
+    def has_any(self) -> bool:
+        return bool(self.phrases) or self.max_turns is not None or self.max_replies_per_agent is not None
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=SAFE_NAME)
+    description: str = ""
+    task: str = Field(min_length=1, max_length=500)
+    """The contest or task in one line: what the agents were told to do (the analyzers need it)."""
+    agents: list[AgentSpec] = Field(min_length=2)
+    opening: Opening
+    turn_order: TurnOrder = TurnOrder()
+    stop: StopRules
+    speaker_names: Literal["none", "prefix"] = "none"
+    """How speaker names reach every provider: not at all, or as a ``Name: `` prefix on others' turns."""
+    repetitions: int = Field(default=1, ge=1, le=100_000)
+    seed: int = 0
+    metadata: dict[str, Any] = {}
+    """Free-form facts about the run (condition names set by a sweep, for instance)."""
+
+    @field_validator("task")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        v = v.strip()
+        if "\n" in v:
+            raise ValueError("task must be one line")
+        return v
+
+    def agent(self, name: str) -> AgentSpec:
+        for a in self.agents:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def content_hash(self) -> str:
+        return "sha256:" + hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def _cross_check(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Checks that span fields; returns (path, message) pairs."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    names = [a.name for a in s.agents]
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            problems.append((("agents", i, "name"), f"agent name '{n}' is used twice"))
+        seen.add(n)
+    if s.opening.speaker not in names:
+        problems.append((("opening", "speaker"), f"'{s.opening.speaker}' is not one of the agents {names}"))
+    for i, n in enumerate(s.turn_order.order or []):
+        if n not in names:
+            problems.append((("turn_order", "order", i), f"'{n}' is not one of the agents {names}"))
+    for i, rule in enumerate(s.stop.phrases):
+        for key in ("said_by", "received_by"):
+            for j, n in enumerate(getattr(rule, key) or []):
+                if n not in names:
+                    problems.append((("stop", "phrases", i, key, j), f"'{n}' is not one of the agents {names}"))
+    if not s.stop.has_any():
+        problems.append((("stop",), "give at least one stop rule (phrases, max_turns or max_replies_per_agent)"))
+    return problems
+
+
+def scenario_from_data(loc: LocatedData) -> Scenario:
+    """Validate parsed YAML into a Scenario, turning the first problem into a located ScenarioError."""
+    data = loc.data
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario file must be a mapping of fields (name, task, agents, ...)",
+                            file=loc.file, line=1)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _located(exc, loc) from None
+    problems = _cross_check(scenario)
+    if problems:
+        path, msg = problems[0]
+        raise ScenarioError(msg, file=loc.file, line=loc.line_of(path), field=format_path(path))
+    return scenario
+
+
+def _located(exc: ValidationError, loc: LocatedData) -> ScenarioError:
+    err = exc.errors()[0]
+    path = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if err["type"] == "extra_forbidden":
+        msg = f"unknown field (allowed here: {_allowed_fields(path)})"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    elif err["type"] == "string_pattern_mismatch" and path and path[-1] == "name":
+        msg = "must be a plain name (letters, digits, '_'; scenario names may also use '.' and '-'; no '/')"
+    extra = len(exc.errors()) - 1
+    if extra:
+        msg += f" (and {extra} more problem{'s' if extra > 1 else ''})"
+    return ScenarioError(msg, file=loc.file, line=loc.line_of(path), field=format_path(path) or None)
+
+
+def _allowed_fields(path: tuple[str | int, ...]) -> str:
+    model: type[BaseModel] = Scenario
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            break
+        ann = field.annotation
+        inner = getattr(ann, "__args__", None)
+        candidates = [ann] + list(inner or [])
+        nxt = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if nxt is None:
+            break
+        model = nxt
+    return ", ".join(model.model_fields)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    return scenario_from_data(load_yaml_file(path))
+
+
+def load_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
+    return scenario_from_data(load_yaml_text(text, file))
+
+
+def embedded_variant(s: Scenario) -> Scenario:
+    """The same scenario with every model agent on the embedded local model (``--embedded``)."""
+    agents = []
+    for a in s.agents:
+        if a.provider in ("embedded", "scripted"):
+            agents.append(a)
+            continue
+        agents.append(a.model_copy(update={
+            "provider": "embedded",
+            "model": EMBEDDED_MODEL,
+            "base_url": None,
+            "api_key_env": None,
+            "substituted_from": {"provider": a.provider, "model": a.model},
+        }))
+    return s.model_copy(update={"agents": agents})
+
+
+def with_max_turns(s: Scenario, max_turns: int) -> Scenario:
+    """Cap a run at ``max_turns`` messages (the opening included), keeping any tighter cap."""
+    current = s.stop.max_turns
+    cap = max_turns if current is None else min(current, max_turns)
+    return s.model_copy(update={"stop": s.stop.model_copy(update={"max_turns": cap})})

@@ -1,0 +1,256 @@
+"""Transcripts: one JSONL file per conversation, written as the conversation goes.
+
+Line 1 is a ``header``, then one ``message`` per turn, then a ``footer``. Each line is flushed as soon as
+it is written, so a crash loses at most the message in flight, and a file without a footer is a partial
+run. The record types below are the schema; ``docs/transcripts.md`` documents them and
+``docs/transcript.schema.json`` is generated from them (``ingroup schema``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import TranscriptError
+
+SCHEMA = "ingroup.transcript/1"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class _Record(BaseModel):
+    # Readers must accept records written by newer minor versions, so unknown keys are kept, not rejected.
+    model_config = ConfigDict(extra="allow")
+
+
+class AgentInfo(_Record):
+    name: str
+    provider: str
+    model: str
+    base_url: str | None = None
+    system_prompt: str = ""
+    sampling: dict[str, Any] = {}
+    """Sampling parameters the scenario asked for; each message records what was actually applied."""
+    team: str | None = None
+    substituted_from: dict[str, str] | None = None
+
+
+class Header(_Record):
+    type: Literal["header"] = "header"
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    run_id: str
+    scenario_name: str
+    task: str
+    agents: list[AgentInfo]
+    speaker_names: str = "none"
+    seed: int | None = None
+    repetition: int = 0
+    started_at: str | None = None
+    scenario: dict[str, Any] | None = None
+    """The resolved scenario (after --embedded and --max-turns), as run."""
+    scenario_hash: str | None = None
+    scenario_file: str | None = None
+    versions: dict[str, str] = {}
+    condition: dict[str, Any] = {}
+    """Sweep factor levels of this run (empty for a single run)."""
+    source: dict[str, Any] | None = None
+    """For imported logs: the original file name and format."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Message(_Record):
+    type: Literal["message"] = "message"
+    index: int
+    speaker: str
+    recipients: list[str] = []
+    text: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    latency_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    applied: dict[str, Any] | None = None
+    """Sampling parameters the provider actually sent or used for this call."""
+    unsupported: dict[str, Any] | None = None
+    """Parameters asked for that the provider does not support, so were not applied."""
+    finish_reason: str | None = None
+    scripted: bool = False
+    """True for text that no model produced: the opening, a scripted agent's lines, imported text."""
+    attempts: int | None = None
+
+
+class Footer(_Record):
+    type: Literal["footer"] = "footer"
+    stop_reason: str
+    turns: int
+    ended_at: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Transcript(BaseModel):
+    """A transcript as read back: complete when it has a footer."""
+
+    path: str
+    header: Header
+    messages: list[Message]
+    footer: Footer | None
+    dropped_tail: bool = False
+    """The last line was cut off mid-write (a crash); it was left out."""
+
+    @property
+    def complete(self) -> bool:
+        return self.footer is not None
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+def _dump(record: BaseModel) -> str:
+    return json.dumps(record.model_dump(mode="json", by_alias=True, exclude_none=False), ensure_ascii=False)
+
+
+class TranscriptWriter:
+    """Appends records to a new transcript file, one flushed line each.
+
+    The file is opened with ``x``: an existing transcript is never overwritten.
+    """
+
+    def __init__(self, path: str | Path, header: Header, *, fsync: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._fh = open(self.path, "x", encoding="utf-8")
+        except FileExistsError:
+            raise TranscriptError("a transcript with this name exists already; it is kept, not overwritten",
+                                  file=str(self.path)) from None
+        self._fsync = fsync
+        self.messages = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self._write(header)
+
+    def _write(self, record: BaseModel) -> None:
+        self._fh.write(_dump(record) + "\n")
+        self._fh.flush()
+
+    def message(self, msg: Message) -> None:
+        self._write(msg)
+        self.messages += 1
+        self.prompt_tokens += msg.prompt_tokens or 0
+        self.completion_tokens += msg.completion_tokens or 0
+
+    def close(self, stop_reason: str, error: str | None = None) -> Footer:
+        footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,
+                        prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
+        self._write(footer)
+        if self._fsync:
+            os.fsync(self._fh.fileno())
+        self._fh.close()
+        return footer
+
+    def abandon(self) -> None:
+        """Close without a footer: the file stays recognisably partial."""
+        if not self._fh.closed:
+            self._fh.close()
+
+
+def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Yield (line number, parsed object or None if unparsable, raw line)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                yield n, None, line
+                continue
+            yield n, obj if isinstance(obj, dict) else None, line
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """Read and validate a transcript. A cut-off last line (crash mid-write) is dropped, anything else bad
+    is a TranscriptError naming the line."""
+    p = str(path)
+    records = list(iter_records(p))
+    if not records:
+        raise TranscriptError("empty transcript file", file=p)
+    header: Header | None = None
+    messages: list[Message] = []
+    footer: Footer | None = None
+    dropped = False
+    for pos, (n, obj, raw) in enumerate(records):
+        last = pos == len(records) - 1
+        if obj is None:
+            if last and not raw.endswith("\n"):
+                dropped = True
+                break
+            raise TranscriptError("not a JSON object", file=p, line=n)
+        kind = obj.get("type")
+        try:
+            if n == records[0][0]:
+                if kind != "header":
+                    raise TranscriptError("the first line must be a header record", file=p, line=n, field="type")
+                header = Header.model_validate(obj)
+            elif kind == "message":
+                if footer is not None:
+                    raise TranscriptError("message after the footer", file=p, line=n)
+                messages.append(Message.model_validate(obj))
+            elif kind == "footer":
+                if footer is not None:
+                    raise TranscriptError("second footer", file=p, line=n)
+                footer = Footer.model_validate(obj)
+            else:
+                raise TranscriptError(f"unknown record type {kind!r}", file=p, line=n, field="type")
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise TranscriptError(err["msg"], file=p, line=n, field=field) from None
+    assert header is not None
+    return Transcript(path=p, header=header, messages=messages, footer=footer, dropped_tail=dropped)
+
+
+def iter_transcripts(folder: str | Path, *, include_partial: bool = True) -> Iterator[Transcript]:
+    """All transcripts under ``folder`` (recursively), in a stable order."""
+    root = Path(folder)
+    if root.is_file():
+        files = [root]
+    elif root.is_dir():
+        files = sorted(root.rglob("*.jsonl"), key=lambda q: _natural_key(str(q.relative_to(root))))
+    else:
+        raise TranscriptError("no such file or folder", file=str(root))
+    for f in files:
+        t = read_transcript(f)
+        if include_partial or t.complete:
+            yield t
+
+
+def _natural_key(s: str) -> list[Any]:
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", s)]
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the three line types (what ``docs/transcript.schema.json`` holds)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": SCHEMA,
+        "description": "One JSON object per line: a header, then messages, then a footer (absent if partial).",
+        "oneOf": [
+            Header.model_json_schema(by_alias=True),
+            Message.model_json_schema(),
+            Footer.model_json_schema(),
+        ],
+    }
