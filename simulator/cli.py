@@ -28,6 +28,91 @@ def _root() -> None:
     """Run scenarios and sweeps, import logs, analyze transcripts and build reports."""
 
 
+@app.command("run")
+def run_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the transcripts.")] = Path("transcripts"),
+    embedded: Annotated[bool, typer.Option(
+        "--embedded", help="Run every agent on the embedded local model (no key, no network).")] = False,
+    max_turns: Annotated[Optional[int], typer.Option(
+        "--max-turns", min=1, help="Cap each conversation at N messages, the opening included.")] = None,
+    repetitions: Annotated[Optional[int], typer.Option(
+        "--repetitions", "-n", min=1, help="Override the scenario's number of repetitions.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Override the scenario's seed.")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print messages as they arrive.")] = False,
+) -> None:
+    """Run a scenario: one transcript per repetition, written as the conversation goes."""
+    import asyncio
+
+    from .display import preview, terminal_safe
+    from .executor import ExecOptions, Executor
+    from .run import default_provider_factory, plan_runs, resolve
+    from .scenario import load_scenario
+    from .transcript import Message
+
+    spec = resolve(load_scenario(scenario), embedded=embedded, max_turns=max_turns,
+                   repetitions=repetitions, seed=seed)
+    runs = plan_runs(spec, str(scenario))
+    many = len(runs) > 1
+
+    def show(msg: Message) -> None:
+        if quiet:
+            return
+        text = terminal_safe(preview(msg.text, 300) if many else msg.text)
+        console.print(f"[bold cyan]{terminal_safe(msg.speaker)}[/] [dim]#{msg.index}[/] {text}", highlight=False)
+
+    agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)
+    console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}", highlight=False)
+    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency), on_message=show)
+    outcomes = asyncio.run(executor.run(runs))
+    _print_outcomes(outcomes)
+
+
+def _print_outcomes(outcomes: list) -> None:
+    from rich.table import Table
+
+    from .display import terminal_safe
+    from .transcript import read_transcript
+
+    table = Table(title="conversations", title_justify="left")
+    for col in ("run", "status", "turns", "stop", "tokens in/out", "transcript"):
+        table.add_column(col)
+    summaries = _quick_measures([o.path for o in outcomes if o.path.exists()])
+    for o in outcomes:
+        turns, stop = o.turns, o.stop_reason
+        if o.status == "skipped" and o.path.exists():
+            t = read_transcript(o.path)
+            turns, stop = len(t.messages), t.footer.stop_reason if t.footer else "partial"
+        table.add_row(o.run_id, o.status, str(turns), terminal_safe(stop or o.error or ""),
+                      f"{o.prompt_tokens}/{o.completion_tokens}", str(o.path))
+    console.print(table)
+    for line in summaries:
+        console.print(line, highlight=False)
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or '')}", highlight=False)
+
+
+def _quick_measures(paths: list[Path]) -> list[str]:
+    """One line per conversation from the analyzers, when they are installed."""
+    try:
+        from analysis.api import analyze
+    except ImportError:
+        return []
+    try:
+        result = analyze(paths)
+    except Exception as exc:  # the summary is a convenience; the run itself succeeded
+        return [f"(analysis skipped: {exc})"]
+    lines = []
+    for row in result.conversations.to_dict("records"):
+        lines.append(
+            f"{row.get('file', row.get('run_id', ''))}: social 'we' {row.get('social_we', 0)}, "
+            f"outcome {row.get('outcome', 'none')}, off-task share {row.get('off_task_share', 0):.2f}"
+        )
+    return lines
+
+
 @app.command("import")
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="AutoGen 0.2 console logs to import.")],
@@ -63,6 +148,10 @@ def _register_optional_commands() -> None:
 
 
 def main() -> None:
+    import logging
+
+    # autogen-core logs every agent exception with a traceback; the CLI reports errors itself.
+    logging.getLogger("autogen_core").setLevel(logging.CRITICAL)
     _register_optional_commands()
     try:
         app()

@@ -6,6 +6,7 @@ conversation opens, who speaks next, and when it stops. See ``docs/scenarios.md`
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from pathlib import Path
@@ -220,7 +221,14 @@ def _located(exc: ValidationError, loc: LocatedData) -> ScenarioError:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if err["type"] == "extra_forbidden":
-        msg = f"unknown field (allowed here: {_allowed_fields(path)})"
+        allowed = _allowed_fields(path)
+        msg = f"unknown field (allowed here: {', '.join(allowed)})"
+        key = str(path[-1]) if path else ""
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            msg = f"unknown field; did you mean '{close[0]}'? (allowed here: {', '.join(allowed)})"
+        elif key in Sampling.model_fields and "sampling" in allowed:
+            msg = f"unknown field; '{key}' goes under 'sampling:'"
     elif err["type"] == "missing":
         msg = "required field is missing"
     elif err["type"] == "string_pattern_mismatch" and path and path[-1] == "name":
@@ -231,7 +239,7 @@ def _located(exc: ValidationError, loc: LocatedData) -> ScenarioError:
     return ScenarioError(msg, file=loc.file, line=loc.line_of(path), field=format_path(path) or None)
 
 
-def _allowed_fields(path: tuple[str | int, ...]) -> str:
+def _allowed_fields(path: tuple[str | int, ...]) -> list[str]:
     model: type[BaseModel] = Scenario
     for part in path[:-1]:
         if isinstance(part, int):
@@ -246,7 +254,7 @@ def _allowed_fields(path: tuple[str | int, ...]) -> str:
         if nxt is None:
             break
         model = nxt
-    return ", ".join(model.model_fields)
+    return list(model.model_fields)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -1,0 +1,162 @@
+"""Many conversations at once, with per-provider limits, retries, and resume.
+
+Resume rule: a run whose transcript has a footer is done and skipped; a transcript without a footer
+(the process died mid-run) is moved aside to ``.partial/`` (kept, never deleted) and the run is redone.
+So running the same plan again ends with exactly one complete transcript per planned run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+from .errors import IngroupError
+from .orchestrator import ConversationResult, ProviderFactory, RunSpec, run_conversation
+from .retry import RateLimiter, RetryPolicy
+from .scenario import AgentSpec
+from .transcript import Message, iter_records
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+State = Literal["absent", "partial", "complete", "failed"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    concurrency: int | None = None
+    rpm: float | None = None
+
+
+@dataclass
+class ExecOptions:
+    concurrency: int = 8
+    """Conversations in flight at once."""
+    limits: dict[str, Limits] = field(default_factory=dict)
+    """Per provider kind ("openai", "anthropic", ...): concurrent requests and requests per minute."""
+    retry: RetryPolicy | None = None
+    retry_failed: bool = False
+    """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
+    fsync: bool = True
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: Literal["done", "skipped", "failed"]
+    path: Path
+    turns: int = 0
+    stop_reason: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def transcript_state(path: Path) -> State:
+    if not path.exists():
+        return "absent"
+    footer = None
+    for _, obj, _raw in iter_records(path):
+        if obj is not None and obj.get("type") == "footer":
+            footer = obj
+    if footer is None:
+        return "partial"
+    return "failed" if footer.get("stop_reason") == "error" else "complete"
+
+
+def _move_aside(path: Path, folder: str) -> Path:
+    dest_dir = path.parent / folder
+    dest_dir.mkdir(exist_ok=True)
+    n = 1
+    while (dest := dest_dir / f"{path.stem}.{n}.jsonl.{folder.strip('.')}").exists():
+        n += 1
+    os.replace(path, dest)
+    return dest
+
+
+def check_run_ids(runs: list[RunSpec]) -> None:
+    seen: set[str] = set()
+    for r in runs:
+        if not RUN_ID.match(r.run_id) or ".." in r.run_id:
+            raise IngroupError(f"run id {r.run_id!r} is not a safe file name (letters, digits, '.', '_', '-')")
+        if r.run_id in seen:
+            raise IngroupError(f"run id {r.run_id!r} is planned twice")
+        seen.add(r.run_id)
+
+
+class Executor:
+    def __init__(self, out_dir: str | Path, make_provider: ProviderFactory, options: ExecOptions | None = None,
+                 on_outcome: Callable[[RunOutcome], None] | None = None,
+                 on_message: Callable[[Message], None] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.make_provider = make_provider
+        self.options = options or ExecOptions()
+        self.on_outcome = on_outcome
+        self.on_message = on_message
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def _limiter_for(self, spec: AgentSpec) -> RateLimiter | None:
+        lim = self.options.limits.get(spec.provider)
+        if lim is None:
+            return None
+        key = f"{spec.provider}|{spec.base_url or ''}"
+        if key not in self._limiters:
+            self._limiters[key] = RateLimiter(lim.concurrency, lim.rpm)
+        return self._limiters[key]
+
+    def pending(self, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunOutcome]]:
+        """Split the plan into runs still to do and outcomes of runs already done (moving partials aside)."""
+        check_run_ids(runs)
+        todo: list[RunSpec] = []
+        done: list[RunOutcome] = []
+        for r in runs:
+            path = self.out_dir / f"{r.run_id}.jsonl"
+            state = transcript_state(path)
+            if state == "complete" or (state == "failed" and not self.options.retry_failed):
+                done.append(RunOutcome(r.run_id, "skipped", path))
+                continue
+            if state == "partial":
+                _move_aside(path, ".partial")
+            elif state == "failed":
+                _move_aside(path, ".failed")
+            todo.append(r)
+        return todo, done
+
+    async def preflight(self, runs: list[RunSpec]) -> None:
+        """Set up each distinct provider once, so a missing key fails before any transcript is written."""
+        seen: set[tuple[str, str, str, str]] = set()
+        for r in runs:
+            for a in r.scenario.agents:
+                key = (a.provider, a.model, a.base_url or "", a.api_key_env or "")
+                if key in seen:
+                    continue
+                seen.add(key)
+                provider = self.make_provider(a)
+                await provider.aclose()
+
+    async def run(self, runs: list[RunSpec]) -> list[RunOutcome]:
+        todo, outcomes = self.pending(runs)
+        await self.preflight(todo)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for o in outcomes:
+            if self.on_outcome:
+                self.on_outcome(o)
+        sem = asyncio.Semaphore(max(1, self.options.concurrency))
+
+        async def one(r: RunSpec) -> RunOutcome:
+            async with sem:
+                res: ConversationResult = await run_conversation(
+                    r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
+                    retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync)
+            f = res.footer
+            o = RunOutcome(r.run_id, "failed" if f.stop_reason == "error" else "done", res.path, f.turns,
+                           f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)
+            if self.on_outcome:
+                self.on_outcome(o)
+            return o
+
+        outcomes += await asyncio.gather(*(one(r) for r in todo))
+        order = {r.run_id: i for i, r in enumerate(runs)}
+        return sorted(outcomes, key=lambda o: order[o.run_id])

@@ -1,0 +1,51 @@
+"""Running a scenario file: resolve it (``--embedded``, ``--max-turns``), plan its repetitions, execute."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .executor import ExecOptions, Executor, RunOutcome
+from .orchestrator import ProviderFactory, RunSpec
+from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
+
+
+def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
+            repetitions: int | None = None, seed: int | None = None) -> Scenario:
+    if embedded:
+        scenario = embedded_variant(scenario)
+    if max_turns is not None:
+        scenario = with_max_turns(scenario, max_turns)
+    update: dict[str, int] = {}
+    if repetitions is not None:
+        update["repetitions"] = repetitions
+    if seed is not None:
+        update["seed"] = seed
+    return scenario.model_copy(update=update) if update else scenario
+
+
+def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
+    """One RunSpec per repetition. Ids carry a start stamp, so running a file again never collides."""
+    stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
+                    scenario_file=scenario_file)
+            for rep in range(scenario.repetitions)]
+
+
+def default_provider_factory() -> ProviderFactory:
+    from .providers import make_provider
+
+    return make_provider
+
+
+def run_scenario(path: str | Path, out: str | Path = "transcripts", *, embedded: bool = False,
+                 max_turns: int | None = None, repetitions: int | None = None, seed: int | None = None,
+                 options: ExecOptions | None = None, make_provider: ProviderFactory | None = None,
+                 ) -> list[RunOutcome]:
+    """Python API behind ``ingroup run``."""
+    scenario = resolve(load_scenario(path), embedded=embedded, max_turns=max_turns,
+                       repetitions=repetitions, seed=seed)
+    runs = plan_runs(scenario, str(path))
+    executor = Executor(out, make_provider or default_provider_factory(), options)
+    return asyncio.run(executor.run(runs))

@@ -1,0 +1,130 @@
+"""Stop rules as autogen-agentchat termination conditions.
+
+A phrase rule fires when a message containing the phrase is said by one of ``said_by`` or received by one of
+``received_by`` (every agent but the speaker receives each message). Turn caps always stop the run.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from autogen_agentchat.base import TerminatedException, TerminationCondition
+from autogen_agentchat.conditions import MaxMessageTermination, StopMessageTermination
+from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, BaseTextChatMessage, StopMessage
+
+from .scenario import PhraseStop, StopRules
+
+
+class PhraseTermination(TerminationCondition):
+    def __init__(self, rule: PhraseStop, agent_names: Sequence[str]) -> None:
+        self.rule = rule
+        self._names = list(agent_names)
+        self._needle = rule.phrase if rule.case_sensitive else rule.phrase.lower()
+        self._terminated = False
+
+    @property
+    def terminated(self) -> bool:
+        return self._terminated
+
+    def _matches(self, m: BaseChatMessage) -> bool:
+        if not isinstance(m, BaseTextChatMessage):
+            return False
+        text = m.content if self.rule.case_sensitive else m.content.lower()
+        if self._needle not in text:
+            return False
+        if self.rule.said_by is not None and m.source not in self.rule.said_by:
+            return False
+        if self.rule.received_by is not None:
+            receivers = [n for n in self._names if n != m.source]
+            if not any(r in receivers for r in self.rule.received_by):
+                return False
+        return True
+
+    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
+        if self._terminated:
+            raise TerminatedException("already terminated")
+        for m in messages:
+            if isinstance(m, BaseChatMessage) and self._matches(m):
+                self._terminated = True
+                return StopMessage(content=f"phrase: {self.rule.phrase!r} said by {m.source}",
+                                   source="PhraseTermination")
+        return None
+
+    async def reset(self) -> None:
+        self._terminated = False
+
+
+class ReplyCapTermination(TerminationCondition):
+    """Stops when the next speaker has already replied ``cap`` times (AutoGen 0.2's
+    max_consecutive_auto_reply: the agent declines to reply again). The opening is not a reply."""
+
+    def __init__(self, cap: int, next_speaker: Callable[[], str]) -> None:
+        self.cap = cap
+        self._next = next_speaker
+        self._replies: dict[str, int] = {}
+        self._seen_opening = False
+        self._terminated = False
+
+    @property
+    def terminated(self) -> bool:
+        return self._terminated
+
+    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
+        if self._terminated:
+            raise TerminatedException("already terminated")
+        for m in messages:
+            if not isinstance(m, BaseChatMessage):
+                continue
+            if not self._seen_opening:
+                self._seen_opening = True
+                continue
+            self._replies[m.source] = self._replies.get(m.source, 0) + 1
+        nxt = self._next()
+        if self._replies.get(nxt, 0) >= self.cap:
+            self._terminated = True
+            return StopMessage(content=f"max_replies_per_agent: {nxt} has replied {self.cap} times",
+                               source="ReplyCapTermination")
+        return None
+
+    async def reset(self) -> None:
+        self._replies.clear()
+        self._seen_opening = False
+        self._terminated = False
+
+
+class _Labelled(MaxMessageTermination):
+    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
+        stop = await super().__call__(messages)
+        if stop is not None:
+            stop = StopMessage(content=f"max_turns: {self._max_messages}", source="MaxMessageTermination")
+        return stop
+
+
+class _ScriptEnd(StopMessageTermination):
+    async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
+        for m in messages:
+            if isinstance(m, StopMessage):
+                self._terminated = True
+                return StopMessage(content=m.content.split(":")[0], source="ScriptEnd")
+        return None
+
+
+def build_termination(rules: StopRules, agent_names: Sequence[str],
+                      next_speaker: Callable[[], str]) -> TerminationCondition:
+    # A scripted agent that has said all its lines answers with a StopMessage.
+    parts: list[TerminationCondition] = [_ScriptEnd()]
+    if rules.phrases:
+        phrase_conds = [PhraseTermination(r, agent_names) for r in rules.phrases]
+        combined = phrase_conds[0]
+        for c in phrase_conds[1:]:
+            combined = (combined | c) if rules.combine == "any" else (combined & c)
+        parts.append(combined)
+    if rules.max_turns is not None:
+        parts.append(_Labelled(rules.max_turns))
+    if rules.max_replies_per_agent is not None:
+        parts.append(ReplyCapTermination(rules.max_replies_per_agent, next_speaker))
+    cond = parts[0]
+    for p in parts[1:]:
+        cond = cond | p
+    return cond
+
