@@ -225,10 +225,11 @@ def _located(exc: ValidationError, loc: LocatedData) -> ScenarioError:
         msg = f"unknown field (allowed here: {', '.join(allowed)})"
         key = str(path[-1]) if path else ""
         close = difflib.get_close_matches(key, allowed, n=1)
+        sampling_close = difflib.get_close_matches(key, list(Sampling.model_fields), n=1)
         if close:
             msg = f"unknown field; did you mean '{close[0]}'? (allowed here: {', '.join(allowed)})"
-        elif key in Sampling.model_fields and "sampling" in allowed:
-            msg = f"unknown field; '{key}' goes under 'sampling:'"
+        elif sampling_close and "sampling" in allowed:
+            msg = f"unknown field; did you mean '{sampling_close[0]}' under 'sampling:'?"
     elif err["type"] == "missing":
         msg = "required field is missing"
     elif err["type"] == "string_pattern_mismatch" and path and path[-1] == "name":

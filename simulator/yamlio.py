@@ -120,6 +120,8 @@ class _Builder:
                 if key in out:
                     raise ScenarioError(f"duplicate key '{key}'", file=self.file,
                                         line=key_node.start_mark.line + 1, field=format_path(path + (key,)))
+                # Errors about a field point at its key's line (a block value starts on the next line).
+                self.lines.setdefault(path + (key,), key_node.start_mark.line + 1)
                 out[key] = self.build(value_node, path + (key,))
             return out
         raise ScenarioError("unsupported YAML node", file=self.file, line=node.start_mark.line + 1)
