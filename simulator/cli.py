@@ -76,8 +76,8 @@ def _print_outcomes(outcomes: list) -> None:
     from .transcript import read_transcript
 
     table = Table(title="conversations", title_justify="left")
-    for col in ("run", "status", "turns", "stop", "tokens in/out", "transcript"):
-        table.add_column(col)
+    for col in ("run", "status", "turns", "stop", "tokens in/out"):
+        table.add_column(col, overflow="fold")
     summaries = _quick_measures([o.path for o in outcomes if o.path.exists()])
     for o in outcomes:
         turns, stop = o.turns, o.stop_reason
@@ -85,8 +85,10 @@ def _print_outcomes(outcomes: list) -> None:
             t = read_transcript(o.path)
             turns, stop = len(t.messages), t.footer.stop_reason if t.footer else "partial"
         table.add_row(o.run_id, o.status, str(turns), terminal_safe(stop or o.error or ""),
-                      f"{o.prompt_tokens}/{o.completion_tokens}", str(o.path))
+                      f"{o.prompt_tokens}/{o.completion_tokens}")
     console.print(table)
+    for o in outcomes:
+        console.print(f"transcript: {o.path}", highlight=False, soft_wrap=True)
     for line in summaries:
         console.print(line, highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
@@ -133,6 +135,22 @@ def import_cmd(
         total += n
         console.print(f"{f} -> {dest} ({n} messages)")
     console.print(f"imported {len(files)} conversation(s), {total} message(s) into {out}")
+
+
+@app.command("schema")
+def schema_cmd(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the JSON Schema here instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the transcript format (docs/transcript.schema.json)."""
+    import json
+
+    from .transcript import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if out:
+        out.write_text(text)
+    else:
+        sys.stdout.write(text)
 
 
 def _register_optional_commands() -> None:

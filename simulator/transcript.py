@@ -244,13 +244,14 @@ def _natural_key(s: str) -> list[Any]:
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of the three line types (what ``docs/transcript.schema.json`` holds)."""
+    from pydantic.json_schema import models_json_schema
+
+    refs, top = models_json_schema([(Header, "validation"), (Message, "validation"), (Footer, "validation")],
+                                   by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": SCHEMA,
         "description": "One JSON object per line: a header, then messages, then a footer (absent if partial).",
-        "oneOf": [
-            Header.model_json_schema(by_alias=True),
-            Message.model_json_schema(),
-            Footer.model_json_schema(),
-        ],
+        "oneOf": [refs[(m, "validation")] for m in (Header, Message, Footer)],
+        "$defs": top["$defs"],
     }
