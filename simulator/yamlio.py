@@ -60,10 +60,15 @@ def load_yaml_text(text: str, file: str) -> LocatedData:
         raise ScenarioError(f"invalid YAML: {problem}", file=file, line=line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise ScenarioError("the YAML is nested too deeply", file=file) from None
     if node is None:
         raise ScenarioError("the file is empty", file=file, line=1)
     builder = _Builder(file)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        raise ScenarioError("the YAML is nested too deeply", file=file) from None
     return LocatedData(data, builder.lines, file)
 
 
