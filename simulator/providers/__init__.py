@@ -1,0 +1,53 @@
+"""Build the provider an agent asks for, with its key from the environment.
+
+SDK modules are imported only for the kinds a scenario uses, so a run on the embedded model never needs the
+network libraries to import cleanly, and vice versa.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from ..errors import ProviderError
+from ..scenario import AgentSpec
+from .base import Completion, Provider, TransientError, Turn
+
+__all__ = ["Completion", "Provider", "TransientError", "Turn", "make_provider", "resolve_key"]
+
+DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+DEFAULT_BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+# Local OpenAI-compatible servers (and the load server) ignore the key, but the SDKs insist on one.
+PLACEHOLDER_KEY = "no-key-needed"
+
+
+def resolve_key(spec: AgentSpec, env: Mapping[str, str], *, base_url: str | None) -> tuple[str, str]:
+    """(key, variable it came from). A custom ``base_url`` without a key gets a placeholder: local servers
+    need none. A variable named by ``api_key_env`` must be set, whatever the server."""
+    var = spec.api_key_env or DEFAULT_KEY_ENV[spec.provider]
+    key = (env.get(var) or "").strip()
+    if key:
+        return key, var
+    if base_url and not spec.api_key_env:
+        return PLACEHOLDER_KEY, var
+    raise ProviderError(f"agent {spec.name} ({spec.provider}): set {var} (no API key found in the environment)")
+
+
+def make_provider(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> Provider:
+    """The provider for ``spec``. Raises ProviderError for a missing key or an unknown provider kind."""
+    kind = spec.provider
+    if kind in ("openai", "anthropic"):
+        base_url = spec.base_url or env.get(DEFAULT_BASE_URL_ENV[kind]) or None
+        key, var = resolve_key(spec, env, base_url=base_url)
+        if kind == "openai":
+            from .openai import OpenAIProvider
+            return OpenAIProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env)
+        from .anthropic import AnthropicProvider
+        return AnthropicProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env)
+    if kind == "embedded":
+        from .embedded import EmbeddedProvider
+        return EmbeddedProvider(spec)
+    if kind == "scripted":
+        from .scripted import ScriptedProvider  # the lead's module
+        return ScriptedProvider(spec)
+    raise ProviderError(f"agent {spec.name}: unknown provider '{kind}' (use openai, anthropic, embedded or scripted)")

