@@ -163,7 +163,8 @@ class LoadServer:
 
     async def start(self) -> str:
         # handler_cancellation: a hung request's handler ends when its client gives up, not after hang_s.
-        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        # shutdown_timeout: stopping must not wait a minute for requests that are hung on purpose.
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, self.port, backlog=1024, reuse_address=True)
         await site.start()
