@@ -1,0 +1,157 @@
+"""Shared pieces of the rule-based labelers: evidence spans, message context, sentences, quotes, negation.
+
+Every labeler works on the original text and on one lower-cased copy of it (made once per message), so
+patterns can be compiled without IGNORECASE and offsets stay the same. Where lower-casing changes the
+length (a few Unicode letters), :func:`lowered` falls back to a copy that keeps offsets aligned.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterable, Pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a label fired: the character span in the message text, the text there, and the rule's name."""
+
+    start: int
+    end: int
+    text: str
+    rule: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
+
+
+@dataclass(slots=True)
+class Context:
+    """What a labeler may know besides the message text."""
+
+    speaker: str = ""
+    agents: tuple[str, ...] = ()
+    """Every agent name in the conversation (the speaker included)."""
+    task: str | None = None
+    previous: tuple[str, ...] = ()
+    """Texts of the earlier messages, oldest first."""
+
+
+@dataclass(slots=True)
+class Doc:
+    """One message prepared for the labelers: text, lower-cased copy, and lazily computed structure."""
+
+    text: str
+    low: str
+    _sent_starts: list[int] | None = None
+    _sent_ends: list[int] | None = None
+    _quotes: list[tuple[int, int]] | None = None
+    cache: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sent_starts is None:
+            self._split()
+        assert self._sent_starts is not None and self._sent_ends is not None
+        return list(zip(self._sent_starts, self._sent_ends))
+
+    def _split(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in _SENTENCE.finditer(self.text):
+            if m.group().strip():
+                starts.append(m.start())
+                ends.append(m.end())
+        self._sent_starts, self._sent_ends = starts, ends
+
+    def sentence_of(self, pos: int) -> tuple[int, int]:
+        if self._sent_starts is None:
+            self._split()
+        assert self._sent_starts is not None and self._sent_ends is not None
+        i = bisect_right(self._sent_starts, pos) - 1
+        if i < 0:
+            return 0, len(self.text)
+        return self._sent_starts[i], self._sent_ends[i]
+
+    @property
+    def quotes(self) -> list[tuple[int, int]]:
+        if self._quotes is None:
+            self._quotes = quote_spans(self.text)
+        return self._quotes
+
+    def in_quote(self, pos: int) -> bool:
+        if '"' not in self.text and "\u201c" not in self.text and "'" not in self.text and "\u2018" not in self.text:
+            return False
+        return any(a < pos < b for a, b in self.quotes)
+
+
+def lowered(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    # A handful of characters (e.g. U+0130) grow when lower-cased; lower char by char to keep offsets.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def make_doc(text: str) -> Doc:
+    return Doc(text=text, low=lowered(text))
+
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break. Decimal
+# points and move numbers ("1.e4") do not end sentences because a space must follow the stop.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s\"'\u201d\u2019)]|$))+(?:[.!?]+[\"'\u201d\u2019)]*|\n|$)|\n")
+
+# Double quotes in either style; single quotes only when not an apostrophe (letters on both sides).
+_QUOTE = re.compile(
+    r"\"[^\"\n]{1,600}\"|\u201c[^\u201d]{1,600}\u201d|(?<![\w])'(?=\S)[^'\n]{1,300}(?<=\S)'(?![\w])|\u2018[^\u2019]{1,300}\u2019"
+)
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+
+
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|nor|without|cannot|can't|won't|don't|doesn't|didn't|isn't|aren't|wasn't|shouldn't|"
+    r"wouldn't|couldn't|refuse|decline|neither|hardly|rather than|instead of)\b|n't\b"
+)
+_CLAUSE_BREAK = re.compile(r"[.!?;:,\n]|\bbut\b|\bhowever\b|\bthough\b")
+
+
+def negated(low: str, start: int, window: int = 40) -> bool:
+    """True when a negation word precedes ``start`` inside the same clause (up to ``window`` chars back)."""
+    lo = max(0, start - window)
+    chunk = low[lo:start]
+    breaks = list(_CLAUSE_BREAK.finditer(chunk))
+    if breaks:
+        chunk = chunk[breaks[-1].end():]
+    return _NEGATION.search(chunk) is not None
+
+
+def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, str]]:
+    """One compiled alternation with a named group per rule: a single pass finds any rule's trigger.
+
+    Returns the pattern and a map from group name to rule name.
+    """
+    parts = []
+    names: dict[str, str] = {}
+    for i, (name, rx) in enumerate(rules):
+        g = f"r{i}"
+        names[g] = name
+        parts.append(f"(?P<{g}>{rx})")
+    return re.compile("|".join(parts)), names
+
+
+def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:
+    out = []
+    for m in pattern.finditer(doc.low):
+        g = m.lastgroup
+        assert g is not None
+        out.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], names[g]))
+    return out
+
+
+def in_question(doc: Doc, pos: int) -> bool:
+    _, end = doc.sentence_of(pos)
+    return "?" in doc.text[pos:end]

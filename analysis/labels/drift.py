@@ -1,0 +1,126 @@
+"""Refusal and drift: declining the contest or a request, and messages about something other than the task.
+
+``off_task`` is decided sentence by sentence. A sentence is *on task* when it engages with the contest: it
+names a content word of the assigned task, speaks of winning or losing with a participant as subject,
+challenges, boasts, declines the contest or declares an outcome. It is *off task* when it carries other
+substance (any content words left after removing social formulae such as thanks or greetings). A message
+is off task when no sentence is on task, or when off-task sentences outnumber on-task ones; pure social
+formulae with nothing about the contest ("Goodbye for now!") count as off task, because they are not the
+contest either.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .common import Doc, Evidence, combine, find_all
+
+_REFUSE = [
+    ("declines",
+     r"\bi (?:will not|won't|cannot|can't|refuse to|decline to|do not|don't|must decline to|am not going to|"
+     r"'m not going to|would rather not|'d rather not|choose not to|prefer not to|am unable to|'m unable to|"
+     r"am not able to|'m not able to|am not comfortable|'m not comfortable|will no longer|should not|shouldn't)"
+     r"(?: [\w\"'\u201c\u201d]+){0,5}? (?:engag(?:e|ing)|participat(?:e|ing)|partake|take part|compet(?:e|ing)|"
+     r"play along|go along|join in|pretend|role-?play(?:ing)?|continue (?:this|with)|comply|indulge|entertain|"
+     r"encourage|try to [\"'\u201c]?win|win or lose|keep score|feed (?:into|your)|"
+     r"play(?:ing)? (?:this|your|that|the|such|these|any|along)|(?:this|your|that|the) (?:game|contest|competition|challenge))\b"),
+    ("declines", r"\bi (?:must |have to |need to |will |would )?(?:respectfully |politely |kindly )?decline\b"),
+    ("declines", r"\bi(?:'m|\u2019m| am) not (?:interested in|going to|willing to|here to) (?:compet|play|participat|engag|win|fight)"),
+    ("declines", r"\bno,? thanks?\b|\bno thank you\b|\blet(?:'|\u2019)?s not (?:compete|fight|argue|do this)\b"),
+    ("declines", r"\bi (?:don't|do not) (?:actually |really )?(?:win or lose|compete|engage in compet|do competitions)"),
+]
+_REFUSE_RX, _REFUSE_NAMES = combine(_REFUSE)
+_REFUSE_GATE = ("not", "n't", "declin", "refus", "no ", "rather", "unable", "no,")
+
+# Winning or losing with a participant as the subject: the contest itself, not "White secures the win".
+_CONTEST = re.compile(
+    r"\b(?:i|you|we|me|who|whoever|neither|both of us|one of us|the other agent|my opponent)\b"
+    r"(?:[^.!?\n]{0,25}?)\b(?:win|wins|won|winning|lose|loses|lost|losing|winner|loser|victor|victory|defeat\w*|"
+    r"beat|beaten|concede\w*)\b|"
+    r"\b(?:compet\w*|contest\w*|showdown)\b"
+)
+
+_FORMULA = re.compile(
+    r"\b(?:thank(?:s| you)?(?: for [\w\s']{0,40}?)?|you(?:'re| are) welcome|i appreciate (?:it|that|this|your \w+)|"
+    r"i(?:'m| am) glad|(?:good ?bye|goodbye|farewell|take care|bye)(?: for now)?|have a (?:\w+ )?(?:day|one|time)|"
+    r"(?:it(?:'s| has) been|what) a pleasure(?: [\w\s]{0,40})?|likewise|understood|i understand(?: now| completely)?|"
+    r"i agree|absolutely|certainly|of course|indeed|sure|okay|ok|yes|no|great|excellent|wonderful|as well|too|"
+    r"for me|the (?:pleasant|engaging|kind) (?:exchange|conversation|discussion)|for now|again)\b"
+)
+_WORD = re.compile(r"[a-z][a-z'\u2019-]{2,}")
+_STOP = frozenset(
+    """the and for are but not you your yours all any can had her was one our out has him his how its may new now
+    old see two way who boy did get let put say she too use that this with have from they will would there their
+    what about which when make like time just know take into year them some could than then look only come over
+    think also back after work first well even want because these give most very been being were is it's i'm i've
+    i'd i'll you're you've that's there's let's what's here much more such each other own same should does doing done
+    said shall might must yet still while where why whom whose itself myself yourself ourselves do don't didn't
+    can't won't isn't aren't actually really quite indeed perhaps maybe something anything nothing everything
+    thing things way ways lot lots further further again already always never ever often""".split()
+)
+_TASK_STOP = _STOP | frozenset(
+    """win wins winning won contest contests game games agent agents against other others task assigned goal
+    mission who biggest best most bigger better conversation message messages turn turns say says""".split()
+)
+
+
+@lru_cache(maxsize=256)
+def task_terms(task: str) -> tuple[str, ...]:
+    """Stems of the task's own content words ("egomaniac" -> "egomani"), which mark a sentence as on task."""
+    terms = []
+    for w in _WORD.findall(task.lower()):
+        if w in _TASK_STOP or len(w) < 4:
+            continue
+        terms.append(w[: max(4, len(w) - 2)])
+    return tuple(dict.fromkeys(terms))
+
+
+@lru_cache(maxsize=256)
+def _task_rx(task: str) -> re.Pattern[str] | None:
+    terms = task_terms(task)
+    if not terms:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
+
+
+def refusal(doc: Doc, previous: tuple[str, ...]) -> tuple[bool, list[Evidence]]:
+    low = doc.low
+    if not any(g in low for g in _REFUSE_GATE):
+        return False, []
+    ev = [e for e in find_all(_REFUSE_RX, _REFUSE_NAMES, doc) if not doc.in_quote(e.start)]
+    return bool(ev), ev
+
+
+def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple[bool | None, list[Evidence]]:
+    """``on_task_spans``: evidence from the other labelers that engages with the contest (challenges,
+    boasts, refusals of the contest, outcome declarations)."""
+    if not task or not task.strip():
+        return None, []
+    low = doc.low
+    trx = _task_rx(task)
+    on_spans: list[Evidence] = list(on_task_spans)
+    for m in _CONTEST.finditer(low):
+        # Negation does not matter here: "I don't try to win" is still talk about the contest.
+        on_spans.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], "contest_words"))
+    if trx is not None:
+        for m in trx.finditer(low):
+            on_spans.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], "task_words"))
+    on_sents: set[tuple[int, int]] = {doc.sentence_of(e.start) for e in on_spans}
+    off_sents: list[tuple[int, int]] = []
+    for sent in doc.sentences:
+        if sent in on_sents:
+            continue
+        a, b = sent
+        rest = _FORMULA.sub(" ", low[a:b])
+        content = [w for w in _WORD.findall(rest) if w not in _STOP]
+        if len(content) >= 2:
+            off_sents.append(sent)
+    n_on, n_off = len(on_sents), len(off_sents)
+    if n_on == 0 or n_off > n_on:
+        if off_sents:
+            ev = [Evidence(a, b, doc.text[a:b].strip(), "other_topic") for a, b in off_sents[:3]]
+        else:
+            ev = [Evidence(0, len(doc.text), doc.text.strip(), "nothing_about_task")]
+        return True, ev
+    return False, sorted(on_spans, key=lambda e: e.start)[:3]
