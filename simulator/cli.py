@@ -155,7 +155,7 @@ def schema_cmd(
 
 def _register_optional_commands() -> None:
     # Analysis and experiment verbs live with the code they drive; each registers its own commands.
-    for module in ("analysis.cli", "simulator.sweep_cli"):
+    for module in ("analysis.cli", "simulator.sweep_cli", "analysis.report_cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,386 @@
+"""``ingroup report``: transcripts + analyzer labels -> one static, self-contained, inert HTML page.
+
+Order of the page: provenance, the conditions table, comparisons, plots, graphs (N-agent runs), then the
+transcript viewer. Every number is computed here from the transcripts given and the analyzer output, with
+the seeds and resampling counts printed on the page, so the page can be regenerated exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from simulator.transcript import Transcript, iter_transcripts
+
+from .. import graphs as gr
+from .. import stats
+from . import plots
+from .data import (MESSAGE_LABELS, SOCIAL_REFS, WE_REFS, ConversationView, conversation_table,
+                   conversation_views, message_table)
+from .highlight import Span, neutralise, segments
+
+TEMPLATES = Path(__file__).parent / "templates"
+OUTCOME_ORDER = ["win", "lose", "both", "none"]
+MIN_TRAJ = 3
+
+
+@dataclass
+class ReportOptions:
+    by: str | None = None
+    """Group conversations by one sweep factor (e.g. ``identity``) instead of the full condition cell."""
+    n_boot: int = stats.DEFAULT_BOOT
+    n_perm: int = stats.DEFAULT_PERM
+    seed: int = 0
+    title: str = "ingroup report"
+    max_transcripts: int | None = None
+    """Show at most this many conversations in the viewer (statistics always use all)."""
+    command: str | None = None
+    task: str | None = None
+    """Assigned contest for logs whose header has none (imported logs); passed to the analyzers."""
+
+
+@dataclass
+class ReportResult:
+    html: str
+    conversations: pd.DataFrame
+    rates: pd.DataFrame
+    comparisons: pd.DataFrame
+    trajectory: pd.DataFrame
+    outcomes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def load(sources: str | Path | Sequence[str | Path]) -> list[Transcript]:
+    items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    out: list[Transcript] = []
+    for s in items:
+        out.extend(iter_transcripts(s))
+    return out
+
+
+def _analyze(transcripts: list[Transcript], task: str | None, notes: list[str]) -> Any | None:
+    try:
+        from analysis.api import analyze
+    except ImportError:
+        notes.append("The analyzers (analysis.api) are not installed: transcripts are shown without labels.")
+        return None
+    stems = [Path(t.path).stem for t in transcripts]
+    if len(set(stems)) < len(stems):
+        # The token table keys rows by file stem; with repeated stems, analyze one transcript at a time.
+        return [analyze([t], task=task) for t in transcripts]
+    return analyze(transcripts, task=task)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Formatting: numbers become strings here so the template has no logic beyond loops.
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+
+def _ci(lo: float, hi: float) -> str:
+    return "–" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _conditions_rows(conv: pd.DataFrame, rates: pd.DataFrame, outcomes: pd.DataFrame,
+                     cats: list[str]) -> list[dict[str, str]]:
+    rows = []
+    for _, r in rates.iterrows():
+        g = conv[conv["condition"] == r["condition"]]
+        o = outcomes[outcomes["condition"] == r["condition"]].iloc[0]
+        firsts = g["first_social_we_turn"].dropna()
+        rows.append({
+            "condition": str(r["condition"]), "conversations": str(int(r["conversations"])),
+            "messages": str(int(r["messages"])), "social": str(int(r["social_we_messages"])),
+            "rate": _pct(r["rate"]), "ci": _ci(r["ci_low"], r["ci_high"]),
+            "first": f"{firsts.median():g} ({len(firsts)}/{len(g)})" if len(firsts) else f"– (0/{len(g)})",
+            "coop": _pct(g["cooperative_messages"].sum() / max(1, g["messages"].sum())),
+            "adv": _pct(g["adversarial_messages"].sum() / max(1, g["messages"].sum())),
+            "refusal": _pct(g["refusal_messages"].sum() / max(1, g["messages"].sum())),
+            "outcomes": ", ".join(f"{c} {int(o[f'n_{c}'])}" for c in cats if int(o[f"n_{c}"])),
+        })
+    return rows
+
+
+def _comparison_rows(cmp: pd.DataFrame) -> list[dict[str, str]]:
+    return [{"a": str(r["a"]), "b": str(r["b"]), "n": f"{r['n_a']} / {r['n_b']}",
+             "rates": f"{_pct(r['rate_a'])} vs {_pct(r['rate_b'])}",
+             "diff": f"{r['diff']:+.2f}", "ci": _ci(r["diff_ci_low"], r["diff_ci_high"]),
+             "h": "–" if math.isnan(r["cohens_h"]) else f"{r['cohens_h']:+.2f}",
+             "p": _p(r["p_perm"]), "perms": f"{r['permutations']}", "p_holm": _p(r["p_holm"]),
+             "sig": "yes" if r["significant"] else "no"} for _, r in cmp.iterrows()]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Transcript viewer
+
+
+def _message_spans(m: Any) -> list[Span]:
+    spans: list[Span] = []
+    for lab in m.labels:
+        for e in lab.evidence:
+            rule = f" ({e.get('rule')})" if e.get("rule") else ""
+            spans.append(Span(int(e["start"]), int(e["end"]), f"ev ev-{lab.name}",
+                              f"{lab.name}{rule}: “{e.get('text', '')}”"))
+    for w in m.we:
+        kind = "social" if w.social else "not social"
+        rule = f", rule {w.rule}" if w.rule else ""
+        spans.append(Span(w.start, w.end, f"we we-{w.ref}", f"“{w.token}” → {w.ref} ({kind}{rule})"))
+    return spans
+
+
+def _label_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _viewer(views: list[ConversationView], limit: int | None, task: str | None) -> list[dict[str, Any]]:
+    out = []
+    for v in views[: limit if limit is not None else len(views)]:
+        agents = v.transcript.header.agents
+        colour = {a.name: i % 6 for i, a in enumerate(agents)}
+        msgs = []
+        for m in v.messages:
+            msgs.append({
+                "index": m.index, "speaker": m.speaker, "colour": colour.get(m.speaker, 6),
+                "scripted": m.scripted, "segments": segments(m.text, _message_spans(m)),
+                "labels": [{"name": lab.name, "value": _label_value(lab.value),
+                            "evidence": [str(e.get("text", "")) for e in lab.evidence]} for lab in m.labels],
+                "we": [{"token": w.token, "ref": w.ref, "social": w.social} for w in m.we],
+            })
+        t = v.transcript
+        out.append({
+            "key": v.key, "file": t.path, "condition": v.condition, "status": v.status,
+            "stop": (t.footer.stop_reason if t.footer else "no footer (partial run)"),
+            "error": (t.footer.error if t.footer else None) or "",
+            "task": t.header.task or (f"(none recorded; analysed with --task) {task}" if task else "(none recorded)"),
+            "outcome": v.outcome,
+            "agents": [{"name": a.name, "provider": a.provider, "model": a.model, "team": a.team or "",
+                        "colour": colour[a.name]} for a in agents],
+            "social": sum(m.social_we for m in v.messages if not m.scripted),
+            "n": len(v.messages), "messages": msgs,
+        })
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Graphs for N-agent runs
+
+
+def _graphs(views: list[ConversationView]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    figures: list[dict[str, str]] = []
+    table: list[dict[str, str]] = []
+    by_cond: dict[str, list[ConversationView]] = {}
+    for v in views:
+        if gr.is_multi_agent(v.transcript):
+            by_cond.setdefault(v.condition, []).append(v)
+    for cond, vs in sorted(by_cond.items()):
+        addr = gr.merge([gr.address_graph(v.transcript) for v in vs])
+        we = gr.merge([gr.we_alliance_graph(v.transcript, [m.index for m in v.messages if m.social_we])
+                       for v in vs])
+        s = gr.alliance_summary(we)
+        figures.append({"condition": cond, "n": str(len(vs)),
+                        "address": plots.agent_graph(addr, title="who addresses whom (turns + mentions)"),
+                        "we": plots.agent_graph(we, weight="we", title='social "we" ties')})
+        table.append({"condition": cond, "n": str(len(vs)), "within": str(s.within_team),
+                      "cross": str(s.cross_team), "unassigned": str(s.unassigned),
+                      "cross_share": _pct(s.cross_share)})
+    return figures, table
+
+
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _negotiation(transcripts: list[Transcript], conv: pd.DataFrame, opts: ReportOptions,
+                 notes: list[str]) -> dict[str, Any] | None:
+    """Negotiation outcomes per condition, when the negotiation scorer is installed and applies."""
+    try:
+        from analysis import negotiation
+    except ImportError:
+        return None
+    score = getattr(negotiation, "score_transcript", None) or getattr(negotiation, "score", None)
+    if score is None:
+        return None
+    rows = []
+    for t, cond in zip(transcripts, conv["condition"]):
+        try:
+            r = score(t)
+        except Exception:  # not a negotiation transcript
+            continue
+        if r is None:
+            continue
+        rec = r if isinstance(r, dict) else getattr(r, "__dict__", {})
+        nums = {k: float(v) for k, v in rec.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        nums.update({k: float(v) for k, v in rec.items() if isinstance(v, bool)})
+        if nums:
+            rows.append({"condition": cond, **nums})
+    if not rows:
+        return None
+    df = pd.DataFrame(rows)
+    cols = [c for c in df.columns if c != "condition"]
+    means = stats.means_by_condition(df, cols, n_boot=opts.n_boot, seed=opts.seed)
+    return {"rows": [{"condition": str(r["condition"]), "measure": r["measure"], "n": str(r["n"]),
+                      "mean": f"{r['mean']:.2f}", "ci": _ci(r["ci_low"], r["ci_high"])}
+                     for _, r in means.iterrows()]}
+
+
+def build(transcripts: list[Transcript], analysis: Any | None = None, opts: ReportOptions | None = None,
+          *, analyze: bool = True) -> ReportResult:
+    """Compute everything and render the page (returned, not written)."""
+    opts = opts or ReportOptions()
+    notes: list[str] = []
+    if analysis is None and analyze:
+        analysis = _analyze(transcripts, opts.task, notes)
+    views = conversation_views(transcripts, analysis, by=opts.by)
+    conv_all = conversation_table(views)
+    excluded = conv_all[conv_all["status"] != "complete"] if len(conv_all) else conv_all
+    if len(excluded):
+        notes.append(f"{len(excluded)} partial or failed conversation(s) are shown in the viewer but left out "
+                     "of every statistic.")
+    keep = set(conv_all.loc[conv_all["status"] == "complete", "conversation"]) if len(conv_all) else set()
+    conv = conv_all[conv_all["conversation"].isin(keep)] if len(conv_all) else conv_all
+    msgs = message_table(views)
+    msgs = msgs[msgs["conversation"].isin(keep)]
+
+    empty = conv.empty or conv["messages"].sum() == 0
+    if empty:
+        rates = pd.DataFrame(columns=["condition", "conversations", "social_we_messages", "messages", "rate",
+                                      "ci_low", "ci_high"])
+        cmp = pd.DataFrame()
+        traj = pd.DataFrame(columns=["condition", "index", "n", "k", "share", "ci_low", "ci_high"])
+        shares = pd.DataFrame()
+        notes.append("No complete conversation with model-written messages: nothing to compute.")
+    else:
+        rates = stats.rates_by_condition(conv, "social_we_messages", "messages", n_boot=opts.n_boot,
+                                         seed=opts.seed)
+        cmp = stats.compare_conditions(conv, "social_we_messages", "messages", n_perm=opts.n_perm,
+                                       n_boot=opts.n_boot, seed=opts.seed)
+        traj = stats.trajectory(msgs, "social_we")
+        # A turn reached by one or two conversations is an anecdote, not a share; plot where at least
+        # MIN_TRAJ of them (or all, if fewer) are still talking.
+        per_cond = conv.groupby("condition").size()
+        need = traj["condition"].map(lambda c: min(MIN_TRAJ, int(per_cond[c])))
+        traj = traj[traj["n"] >= need].reset_index(drop=True)
+        cats = [c for c in OUTCOME_ORDER if c in set(conv["outcome"])] + \
+            sorted(set(conv["outcome"]) - set(OUTCOME_ORDER))
+        shares = stats.outcome_shares(conv, categories=cats)
+
+    figures = []
+    cond_rows: list[dict[str, str]] = []
+    if not empty:
+        cats = [c[len("share_"):] for c in shares.columns if c.startswith("share_")]
+        cond_rows = _conditions_rows(conv, rates, shares, cats)
+        figures = [
+            {"id": "fig-rate", "title": 'Social "we" rate by condition',
+             "uri": plots.rate_by_condition(rates),
+             "caption": "Pooled share of model-written messages containing at least one dyad or ai_class "
+                        f"first-person plural, with a 95% percentile bootstrap interval ({opts.n_boot} resamples "
+                        f"of whole conversations, seed {opts.seed}). No interval is drawn for a single "
+                        "conversation."},
+            {"id": "fig-traj", "title": 'Social "we" by turn',
+             "uri": plots.trajectories(traj),
+             "caption": "At each message index, the share of conversations whose message there has a social "
+                        '"we"; shaded: 95% Wilson interval. Later turns rest on fewer conversations '
+                        f"(conversations end at different lengths); turns reached by fewer than {MIN_TRAJ} "
+                        "conversations of a condition are not drawn."},
+            {"id": "fig-outcome", "title": "Outcomes",
+             "uri": plots.outcome_shares(shares, cats),
+             "caption": "Share of conversations by outcome as the analyzers score it (win: an agent declared "
+                        '"I win"; lose: one conceded "I lose"; both; none).'},
+        ]
+    graph_figs, alliance = _graphs([v for v in views if v.key in keep])
+    negotiation = _negotiation([v.transcript for v in views if v.key in keep], conv, opts, notes) \
+        if not empty else None
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True,
+                      default_for_string=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=_finalize)
+    n_msgs = sum(len(v.messages) for v in views)
+    html = env.get_template("report.html.j2").render(
+        title=opts.title,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        command=opts.command or "",
+        sources=sorted({str(Path(t.path).parent) for t in transcripts}),
+        n_conv=len(views), n_complete=len(conv), n_msgs=n_msgs,
+        analyzer=_analyzer_name(analysis),
+        n_boot=opts.n_boot, n_perm=opts.n_perm, seed=opts.seed, by=opts.by or "",
+        notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
+        single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
+        negotiation=negotiation,
+        viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
+        we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
+        css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
+    )
+    return ReportResult(html, conv_all, rates, cmp, traj, shares, notes)
+
+
+def _finalize(value: Any) -> Any:
+    # Every {{ }} output passes here before autoescape: model text reaches the page in evidence quotes,
+    # titles, names and conditions, not only in message bodies, and each must lose its control characters.
+    if isinstance(value, Markup):
+        return value
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _analyzer_name(analysis: Any | None) -> str:
+    if isinstance(analysis, list):
+        analysis = analysis[0] if analysis else None
+    if analysis is None:
+        return "none (unlabelled)"
+    name = getattr(analysis, "analyzer", None) or getattr(analysis, "name", None) or "rules"
+    version = getattr(analysis, "version", None)
+    return f"{name} {version}" if version else str(name)
+
+
+def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | None = "report.html", *,
+                 by: str | None = None, task: str | None = None, n_boot: int = stats.DEFAULT_BOOT,
+                 n_perm: int = stats.DEFAULT_PERM, seed: int = 0, title: str = "ingroup report",
+                 max_transcripts: int | None = None, analysis: Any | None = None,
+                 command: str | None = None) -> ReportResult:
+    """Python API behind ``ingroup report``: read transcripts, analyze, compute statistics, render.
+
+    Writes the page to ``out`` unless it is None; the returned :class:`ReportResult` also carries the
+    tables behind every figure.
+    """
+    transcripts = load(sources)
+    opts = ReportOptions(by=by, n_boot=n_boot, n_perm=n_perm, seed=seed, title=title,
+                         max_transcripts=max_transcripts, task=task,
+                         command=command or _python_call(sources, out, by))
+    result = build(transcripts, analysis, opts)
+    if out is not None:
+        dest = Path(out)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.write_text(result.html, encoding="utf-8")
+        os.replace(tmp, dest)  # a reader never sees half a page
+    return result
+
+
+def _python_call(sources: Any, out: Any, by: str | None) -> str:
+    items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    args = " ".join(shlex.quote(str(s)) for s in items)
+    return f"ingroup report {args} --out {shlex.quote(str(out))}" + (f" --by {shlex.quote(by)}" if by else "")
+
+
+def command_line(argv: Iterable[str] | None = None) -> str:
+    return "ingroup " + " ".join(shlex.quote(a) for a in (list(argv) if argv is not None else sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""``ingroup report``: the CLI verb over :func:`analysis.report.build_report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report_cmd(
+        sources: Annotated[list[Path], typer.Argument(help="Transcript folders or files (JSONL).")],
+        out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+        by: Annotated[Optional[str], typer.Option(
+            "--by", help="Group by one sweep factor (e.g. identity) instead of the full condition cell.")] = None,
+        task: Annotated[Optional[str], typer.Option(
+            "--task", help="Assigned contest for logs whose header has none (imported logs).")] = None,
+        title: Annotated[str, typer.Option("--title", help="Page title.")] = "ingroup report",
+        n_boot: Annotated[int, typer.Option("--bootstrap", min=100, help="Bootstrap resamples.")] = 2000,
+        n_perm: Annotated[int, typer.Option("--permutations", min=100, help="Permutations per test.")] = 5000,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+        max_transcripts: Annotated[Optional[int], typer.Option(
+            "--max-transcripts", min=0, help="Show at most N conversations in the viewer (stats use all).")] = None,
+    ) -> None:
+        """Build one static, self-contained HTML report: tables, plots, graphs and a labelled transcript viewer."""
+        from rich.console import Console
+
+        from simulator.display import terminal_safe
+
+        from .report.builder import build_report, command_line
+
+        result = build_report(sources, out, by=by, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed,
+                              title=title, max_transcripts=max_transcripts, command=command_line())
+        console = Console()
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {terminal_safe(note)}", highlight=False)
+        n = len(result.conversations)
+        console.print(f"report of {n} conversation(s) written to {terminal_safe(str(out))}", highlight=False)
