@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from .errors import IngroupError
+from .providers._clients import close_shared_clients
 from .orchestrator import ConversationResult, ProviderFactory, RunSpec, run_conversation
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
@@ -157,6 +158,9 @@ class Executor:
                 self.on_outcome(o)
             return o
 
-        outcomes += await asyncio.gather(*(one(r) for r in todo))
+        try:
+            outcomes += await asyncio.gather(*(one(r) for r in todo))
+        finally:
+            await close_shared_clients()
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])

@@ -26,6 +26,7 @@ import anthropic
 from anthropic.resources.messages import AsyncMessages
 
 from ..scenario import AgentSpec, Sampling
+from . import _clients
 from ._errors import ErrorContext
 from .base import Completion, Turn, split_sampling
 
@@ -93,13 +94,18 @@ class AnthropicProvider:
         self.spec = spec
         self.base_url = base_url or spec.base_url
         self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
+        self._api_key = api_key
+
+    def _client(self) -> anthropic.AsyncAnthropic:
+        key = ("anthropic", self.base_url, self._api_key, self.spec.timeout_s)
         # An explicit api_key stops the SDK from looking for profiles or federation credentials on disk.
-        self._client = anthropic.AsyncAnthropic(
-            api_key=api_key,
+        return _clients.shared(key, lambda: anthropic.AsyncAnthropic(
+            api_key=self._api_key,
             base_url=self.base_url or DEFAULT_BASE_URL,
-            timeout=spec.timeout_s,
+            timeout=self.spec.timeout_s,
             max_retries=0,  # simulator.retry owns retries
-        )
+            http_client=_clients.http_client(anthropic, self.spec.timeout_s),
+        ))
 
     def _request(self, system: str, turns: list[Turn], sampling: Sampling) -> tuple[dict[str, Any], Completion]:
         applied, unsupported = split_sampling(sampling, set(_SUPPORTED))
@@ -115,7 +121,7 @@ class AnthropicProvider:
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
         kwargs, result = self._request(system, turns, sampling)
         try:
-            response = await self._client.messages.create(**kwargs)
+            response = await self._client().messages.create(**kwargs)
         except anthropic.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
         except anthropic.APITimeoutError:
@@ -133,7 +139,8 @@ class AnthropicProvider:
         return result
 
     async def aclose(self) -> None:
-        await self._client.close()
+        # The client is shared with other conversations; the executor closes it (_clients).
+        return None
 
 
 def _detail(exc: anthropic.APIStatusError) -> str:

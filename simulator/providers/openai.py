@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import openai
 
 from ..scenario import AgentSpec, Sampling
+from . import _clients
 from ._errors import ErrorContext
 from .base import Completion, Turn, split_sampling
 
@@ -33,12 +34,17 @@ class OpenAIProvider:
         # Only a custom server gets the non-standard parameters: the official API rejects unknown fields.
         self._local = self.base_url is not None
         self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key,
+        self._api_key = api_key
+
+    def _client(self) -> openai.AsyncOpenAI:
+        key = ("openai", self.base_url, self._api_key, self.spec.timeout_s)
+        return _clients.shared(key, lambda: openai.AsyncOpenAI(
+            api_key=self._api_key,
             base_url=self.base_url or DEFAULT_BASE_URL,
-            timeout=spec.timeout_s,
+            timeout=self.spec.timeout_s,
             max_retries=0,  # simulator.retry owns retries
-        )
+            http_client=_clients.http_client(openai, self.spec.timeout_s),
+        ))
 
     def _request(self, system: str, turns: list[Turn], sampling: Sampling) -> tuple[dict[str, Any], Completion]:
         supported = _STANDARD | (_LOCAL_EXTRA if self._local else set())
@@ -64,7 +70,7 @@ class OpenAIProvider:
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
         kwargs, result = self._request(system, turns, sampling)
         try:
-            response = await self._client.chat.completions.create(**kwargs)
+            response = await self._client().chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
         except openai.APITimeoutError:
@@ -85,7 +91,8 @@ class OpenAIProvider:
         return result
 
     async def aclose(self) -> None:
-        await self._client.close()
+        # The client is shared with other conversations; the executor closes it (_clients).
+        return None
 
 
 def _detail(exc: openai.APIStatusError) -> str:
