@@ -46,8 +46,9 @@ stop: {{max_turns: {turns}}}
 
 
 def cpu() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
     t = os.times()
-    return t.user + t.system
+    return t.user + t.system + t.children_user + t.children_system
 
 
 async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float:
@@ -71,10 +72,10 @@ async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float
     return time.perf_counter() - t0
 
 
-def ingroup_run(url: str, n: int, turns: int, concurrency: int, out: Path) -> float:
+def ingroup_run(url: str, n: int, turns: int, concurrency: int, out: Path, workers: int = 1) -> float:
     s = load_scenario_text(SCENARIO.format(url=url, turns=turns + 1))
     runs = [RunSpec(f"load-{i:05d}", s, repetition=i) for i in range(n)]
-    ex = Executor(out, make_provider, ExecOptions(concurrency=concurrency, fsync=False))
+    ex = Executor(out, make_provider, ExecOptions(concurrency=concurrency, fsync=False, workers=workers))
     t0 = time.perf_counter()
     outcomes = asyncio.run(ex.run(runs))
     dt = time.perf_counter() - t0
@@ -84,6 +85,13 @@ def ingroup_run(url: str, n: int, turns: int, concurrency: int, out: Path) -> fl
     return dt
 
 
+def peak_mb(workers: int) -> float:
+    """Peak resident memory of the run: this process plus each worker at the largest worker's peak."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers > 1 else 0
+    return (own + workers * child) / 1024
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-n", "--conversations", type=int, default=1000)
@@ -91,6 +99,7 @@ def main() -> None:
     p.add_argument("-c", "--concurrency", type=int, default=128)
     p.add_argument("-l", "--latency-ms", type=float, default=200)
     p.add_argument("--sequential", type=int, default=3, help="conversations timed one after another")
+    p.add_argument("-w", "--workers", type=int, default=2, help="ingroup worker processes")
     p.add_argument("--quick", action="store_true", help="N=200, C=64 for a quick look")
     a = p.parse_args()
     if a.quick:
@@ -103,7 +112,7 @@ def main() -> None:
         sdk_s = asyncio.run(bare_sdk_loop(server.base_url, n, t, c))
         sdk_cpu = cpu() - c0
         c0 = cpu()
-        ours_s = ingroup_run(server.base_url, n, t, c, Path(tmp) / "concurrent")
+        ours_s = ingroup_run(server.base_url, n, t, c, Path(tmp) / "concurrent", a.workers)
         ours_cpu = cpu() - c0
         seq_s = ingroup_run(server.base_url, a.sequential, t, 1, Path(tmp) / "sequential")
     cpm = 60 * n / ours_s
@@ -113,9 +122,10 @@ def main() -> None:
         "sdk_ratio": round(ours_s / sdk_s, 3),
         "sequential_ratio": round(cpm / seq_cpm, 1),
         "own_ms_per_turn": round(1000 * max(0.0, ours_cpu - sdk_cpu) / (n * t), 3),
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_mb": round(peak_mb(a.workers), 1),
     }
-    print(f"workload: N={n} conversations x T={t} turns, C={c} at once, L={a.latency_ms:g} ms")
+    print(f"workload: N={n} conversations x T={t} turns, C={c} at once, L={a.latency_ms:g} ms, "
+          f"{a.workers} worker process(es)")
     print(f"ideal C/(T*L):            {ideal_cpm:10.0f} conversations/min")
     print(f"ingroup:                  {cpm:10.0f} conversations/min  ({ours_s:.1f} s, "
           f"{figures['ideal_ratio']:.1%} of ideal)")

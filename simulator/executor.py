@@ -8,9 +8,12 @@ So running the same plan again ends with exactly one complete transcript per pla
 from __future__ import annotations
 
 import asyncio
+import math
+import multiprocessing
 import os
 import re
-from dataclasses import dataclass, field
+import signal
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -41,6 +44,10 @@ class ExecOptions:
     retry_failed: bool = False
     """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
     fsync: bool = True
+    workers: int = 1
+    """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
+    building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
+    cores. Concurrency and provider limits are divided among the workers; ``on_message`` is not called."""
 
 
 @dataclass
@@ -158,9 +165,78 @@ class Executor:
                 self.on_outcome(o)
             return o
 
-        try:
-            outcomes += await asyncio.gather(*(one(r) for r in todo))
-        finally:
-            await close_shared_clients()
+        if self.options.workers > 1 and len(todo) > 1:
+            outcomes += await self._run_in_workers(todo)
+        else:
+            try:
+                outcomes += await asyncio.gather(*(one(r) for r in todo))
+            finally:
+                await close_shared_clients()
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
+
+    async def _run_in_workers(self, todo: list[RunSpec]) -> list[RunOutcome]:
+        # spawn, not fork: the parent has an event loop and threads that a forked child must not inherit.
+        ctx = multiprocessing.get_context("spawn")
+        n = min(self.options.workers, len(todo))
+        per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
+        options = replace(self.options, workers=1, concurrency=per(self.options.concurrency),
+                          limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
+                                  for k, v in self.options.limits.items()})
+        queue = ctx.Queue()
+        procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
+                                                         todo[i::n], queue, os.getpid()), daemon=True)
+                 for i in range(n)]
+        for p in procs:
+            p.start()
+        outcomes: list[RunOutcome] = []
+        finished, error = 0, None
+        loop = asyncio.get_running_loop()
+        try:
+            while finished < n:
+                kind, payload = await loop.run_in_executor(None, queue.get)
+                if kind == "outcome":
+                    outcomes.append(payload)
+                    if self.on_outcome:
+                        self.on_outcome(payload)
+                elif kind == "error":
+                    error = error or payload
+                    finished += 1
+                else:
+                    finished += 1
+        finally:
+            for p in procs:
+                p.join(timeout=5)
+                if p.is_alive():
+                    p.kill()
+        if error:
+            raise IngroupError(f"a worker process failed: {error}")
+        return outcomes
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker must never outlive the sweep process: a resumed sweep would race it for the same files."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOptions, runs: list[RunSpec],
+                 queue: "multiprocessing.Queue", parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
+    import logging
+
+    logging.getLogger("autogen_core").setLevel(logging.CRITICAL)
+    try:
+        ex = Executor(out_dir, make_provider, options, on_outcome=lambda o: queue.put(("outcome", o)))
+        asyncio.run(ex.run(runs))
+    except BaseException as exc:  # reported to the parent, which raises it as one readable error
+        queue.put(("error", str(exc)))
+        return
+    queue.put(("done", None))

@@ -193,3 +193,16 @@ def test_unsafe_run_ids_are_rejected(tmp_path):
     with pytest.raises(IngroupError):
         asyncio.run(Executor(tmp_path, ScriptedProvider).run([RunSpec("../escape", scenario())]))
     assert not (tmp_path.parent / "escape.jsonl").exists()
+
+
+def test_worker_processes_run_every_planned_conversation_once(tmp_path):
+    s = scenario(stop="{max_turns: 4}")
+    runs = [RunSpec(f"w{i:02d}", s, repetition=i) for i in range(9)]
+    seen: list[str] = []
+    ex = Executor(tmp_path, ScriptedProvider, ExecOptions(concurrency=4, workers=2),
+                  on_outcome=lambda o: seen.append(o.run_id))
+    outcomes = asyncio.run(ex.run(runs))
+    assert [o.run_id for o in outcomes] == [r.run_id for r in runs]
+    assert sorted(seen) == sorted(r.run_id for r in runs)
+    assert all(o.status == "done" and o.turns == 4 for o in outcomes)
+    assert sorted(p.stem for p in tmp_path.glob("*.jsonl")) == [r.run_id for r in runs]
