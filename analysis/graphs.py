@@ -132,3 +132,22 @@ def is_multi_agent(transcript: Transcript) -> bool:
     """Graphs say something beyond "A talks to B" only with three or more agents, or with teams."""
     agents = transcript.header.agents
     return len(agents) > 2 or any(a.team for a in agents)
+
+
+def alliance_graph_from_edges(transcript: Transcript, edges: dict[tuple[str, str], int]) -> nx.Graph:
+    """Undirected "we" graph from (speaker, included agent) -> count pairs, e.g. ``analysis.teams``'
+    ``TeamResult.edges()``; nodes carry their assigned team."""
+    g = nx.Graph()
+    for a in transcript.header.agents:
+        g.add_node(a.name, team=a.team)
+    for (u, v), n in edges.items():
+        if u == v:
+            continue
+        for x in (u, v):
+            if x not in g:
+                g.add_node(x, team=None)
+        _bump(g, u, v, "we")
+        g[u][v]["we"] += n - 1
+    for _, _, d in g.edges(data=True):
+        d["weight"] = d["we"]
+    return g

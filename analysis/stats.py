@@ -277,3 +277,21 @@ def condition_label(condition: dict | None) -> str:
     if not condition:
         return "(single condition)"
     return ", ".join(f"{k}={condition[k]}" for k in sorted(condition))
+
+
+def negotiation_outcomes(frame: pd.DataFrame, *, by: str = "condition", n_boot: int = DEFAULT_BOOT,
+                         seed: int = 0) -> pd.DataFrame:
+    """Negotiation outcomes per condition from a per-conversation frame (``analysis.negotiation``'s
+    ``NegotiationResult.row()``: ``outcome``, ``agreement``, ``walk_away``, ``joint_points``, ``points1``...).
+
+    Long format like :func:`means_by_condition`: the agreement and walk-away shares (means of 0/1) and mean
+    joint points, each with a bootstrap CI over conversations. Joint points are averaged over the runs that
+    were scored (agreement or walk-away); a run that hit the turn cap with no deal has no points, and
+    ``no_deal`` shows how many such runs each condition had.
+    """
+    df = frame.copy()
+    df["agreement"] = df["outcome"].eq("agreement").astype(float)
+    df["walk_away"] = df["outcome"].eq("walk_away").astype(float)
+    df["no_deal"] = df["outcome"].eq("no_deal").astype(float)
+    cols = ["agreement", "walk_away", "no_deal", "joint_points"]
+    return means_by_condition(df, cols, by=by, n_boot=n_boot, seed=seed)

@@ -249,3 +249,31 @@ def test_report_in_headless_chromium_shows_transcripts_and_plots_and_runs_no_mod
     assert len(probe["imgs"]) >= 3 and all(w > 200 for w in probe["imgs"]), probe["imgs"]
     assert probe["shown"] > 50  # egomaniac_1 (89 messages) is open and rendered
     assert PAYLOAD_SCRIPT in probe["bodies"] and PAYLOAD_IMG in probe["bodies"]
+
+
+def test_judge_labels_are_shown_beside_the_rules_with_agreement(seed_transcripts: Path):
+    from analysis.api import RuleAnalyzer
+    from analysis.report import build_report
+
+    class Contrarian(RuleAnalyzer):
+        """A stand-in judge: the rules' labels with ``cooperative`` inverted on every message."""
+
+        name = "judge"
+
+        def label(self, text, ctx):
+            lab = super().label(text, ctx)
+            lab.cooperative = not lab.cooperative
+            lab.evidence["cooperative"] = []
+            return lab
+
+    files = sorted(seed_transcripts.glob("*.jsonl"))[:2]
+    r = build_report(files, None, n_boot=100, n_perm=100, judge=Contrarian())
+    page = parse(r.html)
+    assert any(t == "div" and a.get("class") == "judge" for t, a in page.tags)
+    m = re.search(r'<tr><td>cooperative</td>(.*?)</tr>', r.html, re.S)
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', m.group(1))
+    n, rules, judge, both = map(int, cells[:4])
+    assert both == 0 and rules + judge == n          # every message disagrees
+    assert cells[6] == "0.00"                          # raw agreement
+    social = re.search(r'<tr><td>social_we</td>(.*?)</tr>', r.html, re.S).group(1)
+    assert re.findall(r'<td class="num strong">([^<]*)</td>', social) == ["1.00"]

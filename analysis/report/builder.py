@@ -68,7 +68,8 @@ def load(sources: str | Path | Sequence[str | Path]) -> list[Transcript]:
     return out
 
 
-def _analyze(transcripts: list[Transcript], task: str | None, notes: list[str]) -> Any | None:
+def _analyze(transcripts: list[Transcript], task: str | None, notes: list[str],
+             analyzer: Any | None = None) -> Any | None:
     try:
         from analysis.api import analyze
     except ImportError:
@@ -77,8 +78,8 @@ def _analyze(transcripts: list[Transcript], task: str | None, notes: list[str]) 
     stems = [Path(t.path).stem for t in transcripts]
     if len(set(stems)) < len(stems):
         # The token table keys rows by file stem; with repeated stems, analyze one transcript at a time.
-        return [analyze([t], task=task) for t in transcripts]
-    return analyze(transcripts, task=task)
+        return [analyze([t], task=task, analyzer=analyzer) for t in transcripts]
+    return analyze(transcripts, task=task, analyzer=analyzer)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -167,6 +168,10 @@ def _viewer(views: list[ConversationView], limit: int | None, task: str | None) 
                 "labels": [{"name": lab.name, "value": _label_value(lab.value),
                             "evidence": [str(e.get("text", "")) for e in lab.evidence]} for lab in m.labels],
                 "we": [{"token": w.token, "ref": w.ref, "social": w.social} for w in m.we],
+                "judge": None if m.judge is None else {
+                    "labels": [{"name": lab.name, "value": _label_value(lab.value),
+                                "evidence": [str(e.get("text", "")) for e in lab.evidence]} for lab in m.judge.labels],
+                    "we": [{"token": w.token, "ref": w.ref} for w in m.judge.we]},
             })
         t = v.transcript
         out.append({
@@ -196,62 +201,86 @@ def _graphs(views: list[ConversationView]) -> tuple[list[dict[str, str]], list[d
             by_cond.setdefault(v.condition, []).append(v)
     for cond, vs in sorted(by_cond.items()):
         addr = gr.merge([gr.address_graph(v.transcript) for v in vs])
-        we = gr.merge([gr.we_alliance_graph(v.transcript, [m.index for m in v.messages if m.social_we])
-                       for v in vs])
-        s = gr.alliance_summary(we)
+        team_results = [_team_result(v) for v in vs]
+        if all(r is not None for r in team_results):
+            # Token-level team scopes with evidence (analysis.teams) beat the message-level heuristic.
+            we = gr.merge([gr.alliance_graph_from_edges(v.transcript, r.edges()) for v, r in zip(vs, team_results)])
+            counts = [r.counts() for r in team_results]
+            within, cross = sum(c["team"] for c in counts), sum(c["cross"] for c in counts)
+            other, source = sum(c["unresolved"] for c in counts), "analysis.teams (token scopes)"
+        else:
+            we = gr.merge([gr.we_alliance_graph(v.transcript, [m.index for m in v.messages if m.social_we])
+                           for v in vs])
+            s = gr.alliance_summary(we)
+            within, cross, other, source = s.within_team, s.cross_team, s.unassigned, "message ties (graphs.py)"
         figures.append({"condition": cond, "n": str(len(vs)),
                         "address": plots.agent_graph(addr, title="who addresses whom (turns + mentions)"),
                         "we": plots.agent_graph(we, weight="we", title='social "we" ties')})
-        table.append({"condition": cond, "n": str(len(vs)), "within": str(s.within_team),
-                      "cross": str(s.cross_team), "unassigned": str(s.unassigned),
-                      "cross_share": _pct(s.cross_share)})
+        table.append({"condition": cond, "n": str(len(vs)), "within": str(within), "cross": str(cross),
+                      "unassigned": str(other),
+                      "cross_share": _pct(cross / (within + cross)) if within + cross else "–",
+                      "source": source})
     return figures, table
+
+
+def _team_result(v: ConversationView) -> Any | None:
+    if len({a.team for a in v.transcript.header.agents if a.team}) < 2:
+        return None
+    try:
+        from analysis import teams
+    except ImportError:
+        return None
+    return teams.analyze_transcript(v.transcript.path)
 
 
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _negotiation(transcripts: list[Transcript], conv: pd.DataFrame, opts: ReportOptions,
-                 notes: list[str]) -> dict[str, Any] | None:
-    """Negotiation outcomes per condition, when the negotiation scorer is installed and applies."""
+def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list[str]) -> dict[str, Any] | None:
+    """Negotiation outcomes per condition, for transcripts whose header carries a negotiation game."""
     try:
         from analysis import negotiation
     except ImportError:
-        return None
-    score = getattr(negotiation, "score_transcript", None) or getattr(negotiation, "score", None)
-    if score is None:
-        return None
+        return []
     rows = []
-    for t, cond in zip(transcripts, conv["condition"]):
+    for v in views:
         try:
-            r = score(t)
-        except Exception:  # not a negotiation transcript
+            if negotiation.game_of(v.transcript.header.scenario) is None:
+                continue
+        except ValueError:  # a malformed game in the header: not scorable, say so rather than guess
+            notes.append(f"{v.key}: the negotiation game in the header is invalid; not scored.")
             continue
-        if r is None:
-            continue
-        rec = r if isinstance(r, dict) else getattr(r, "__dict__", {})
-        nums = {k: float(v) for k, v in rec.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        nums.update({k: float(v) for k, v in rec.items() if isinstance(v, bool)})
-        if nums:
-            rows.append({"condition": cond, **nums})
+        r = negotiation.score_transcript(v.transcript.path)
+        rows.append({"condition": v.condition, "outcome": r.outcome, "joint_points": r.joint_points})
     if not rows:
         return None
-    df = pd.DataFrame(rows)
-    cols = [c for c in df.columns if c != "condition"]
-    means = stats.means_by_condition(df, cols, n_boot=opts.n_boot, seed=opts.seed)
+    frame = pd.DataFrame(rows)
+    means = stats.negotiation_outcomes(frame, n_boot=opts.n_boot, seed=opts.seed)
+    cats = [c for c in ("agreement", "walk_away", "no_deal") if c in set(frame["outcome"])]
+    shares = stats.outcome_shares(frame, categories=cats)
     return {"rows": [{"condition": str(r["condition"]), "measure": r["measure"], "n": str(r["n"]),
-                      "mean": f"{r['mean']:.2f}", "ci": _ci(r["ci_low"], r["ci_high"])}
-                     for _, r in means.iterrows()]}
+                      "mean": f"{r['mean']:.2f}" if not math.isnan(r["mean"]) else "–",
+                      "ci": _ci(r["ci_low"], r["ci_high"])} for _, r in means.iterrows()],
+            "uri": plots.outcome_shares(shares, cats)}
 
 
 def build(transcripts: list[Transcript], analysis: Any | None = None, opts: ReportOptions | None = None,
-          *, analyze: bool = True) -> ReportResult:
+          *, analyze: bool = True, judge: Any | None = None) -> ReportResult:
     """Compute everything and render the page (returned, not written)."""
     opts = opts or ReportOptions()
     notes: list[str] = []
     if analysis is None and analyze:
         analysis = _analyze(transcripts, opts.task, notes)
     views = conversation_views(transcripts, analysis, by=opts.by)
+    judge_rows: list[dict[str, str]] = []
+    if judge is not None:
+        from .data import agreement_table, attach_judge
+
+        attach_judge(views, conversation_views(transcripts, _analyze(transcripts, opts.task, notes, judge)))
+        judge_rows = [{"label": r["label"], "n": str(r["messages"]), "rules": str(r["rules"]),
+                       "judge": str(r["judge"]), "both": str(r["both"]), "rules_only": str(r["rules_only"]),
+                       "judge_only": str(r["judge_only"]), "agreement": _pct(r["agreement"]),
+                       "kappa": _pct(r["kappa"])} for _, r in agreement_table(views).iterrows()]
     conv_all = conversation_table(views)
     excluded = conv_all[conv_all["status"] != "complete"] if len(conv_all) else conv_all
     if len(excluded):
@@ -309,8 +338,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
                         '"I win"; lose: one conceded "I lose"; both; none).'},
         ]
     graph_figs, alliance = _graphs([v for v in views if v.key in keep])
-    negotiation = _negotiation([v.transcript for v in views if v.key in keep], conv, opts, notes) \
-        if not empty else None
+    negotiation = _negotiation([v for v in views if v.key in keep], opts, notes)
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True,
                       default_for_string=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -326,7 +354,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         n_boot=opts.n_boot, n_perm=opts.n_perm, seed=opts.seed, by=opts.by or "",
         notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
         single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
-        negotiation=negotiation,
+        negotiation=negotiation, judge_rows=judge_rows,
         viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
         we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
@@ -356,17 +384,18 @@ def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | N
                  by: str | None = None, task: str | None = None, n_boot: int = stats.DEFAULT_BOOT,
                  n_perm: int = stats.DEFAULT_PERM, seed: int = 0, title: str = "ingroup report",
                  max_transcripts: int | None = None, analysis: Any | None = None,
-                 command: str | None = None) -> ReportResult:
+                 command: str | None = None, judge: Any | None = None) -> ReportResult:
     """Python API behind ``ingroup report``: read transcripts, analyze, compute statistics, render.
 
     Writes the page to ``out`` unless it is None; the returned :class:`ReportResult` also carries the
-    tables behind every figure.
+    tables behind every figure. ``judge``: a second analyzer (e.g. ``analysis.judge.JudgeAnalyzer()``)
+    whose labels are shown beside the rules' labels, with an agreement table; statistics use the rules.
     """
     transcripts = load(sources)
     opts = ReportOptions(by=by, n_boot=n_boot, n_perm=n_perm, seed=seed, title=title,
                          max_transcripts=max_transcripts, task=task,
                          command=command or _python_call(sources, out, by))
-    result = build(transcripts, analysis, opts)
+    result = build(transcripts, analysis, opts, judge=judge)
     if out is not None:
         dest = Path(out)
         dest.parent.mkdir(parents=True, exist_ok=True)

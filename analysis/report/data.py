@@ -61,10 +61,15 @@ class MessageView:
     scripted: bool
     we: list[WeMark] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
+    judge: "MessageView | None" = None
+    """The same message as a second analyzer (the LLM judge) labelled it, for side-by-side review."""
 
     @property
     def social_we(self) -> bool:
         return any(w.social for w in self.we)
+
+    def has(self, name: str) -> bool:
+        return name == "social_we" and self.social_we or any(lab.name == name for lab in self.labels)
 
 
 @dataclass
@@ -251,3 +256,31 @@ def message_table(views: list[ConversationView]) -> pd.DataFrame:
             for v in views for m in v.messages if not m.scripted]
     return pd.DataFrame(rows, columns=["conversation", "condition", "index", "speaker", "social_we",
                                        "cooperative", "adversarial"])
+
+
+def attach_judge(views: list[ConversationView], judged: list[ConversationView]) -> None:
+    """Pair each message with the judge's view of it (same transcripts, same order)."""
+    for v, j in zip(views, judged):
+        for m, jm in zip(v.messages, j.messages):
+            m.judge = jm
+
+
+def agreement_table(views: list[ConversationView]) -> pd.DataFrame:
+    """Rules vs judge, per label over model-written messages: counts, raw agreement and Cohen's kappa."""
+    pairs = [(m, m.judge) for v in views for m in v.messages if not m.scripted and m.judge is not None]
+    rows = []
+    for name in ("social_we",) + tuple(n for n in MESSAGE_LABELS):
+        a = [m.has(name) for m, _ in pairs]
+        b = [j.has(name) for _, j in pairs]
+        n = len(pairs)
+        if not n:
+            continue
+        both, rules_only = sum(x and y for x, y in zip(a, b)), sum(x and not y for x, y in zip(a, b))
+        judge_only = sum(y and not x for x, y in zip(a, b))
+        po = (n - rules_only - judge_only) / n
+        pa, pb = sum(a) / n, sum(b) / n
+        pe = pa * pb + (1 - pa) * (1 - pb)
+        kappa = (po - pe) / (1 - pe) if pe < 1 else math.nan
+        rows.append({"label": name, "messages": n, "rules": sum(a), "judge": sum(b), "both": both,
+                     "rules_only": rules_only, "judge_only": judge_only, "agreement": po, "kappa": kappa})
+    return pd.DataFrame(rows)

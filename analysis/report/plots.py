@@ -33,7 +33,9 @@ def _uri(fig: plt.Figure) -> str:
 
 
 def _short(label: str, width: int = 48) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+    label = label if len(label) <= width else label[: width - 1] + "…"
+    # Names come from user files; a "$" would switch matplotlib into mathtext (and can raise on bad TeX).
+    return label.replace("$", r"\$")
 
 
 def rate_by_condition(rates: pd.DataFrame, *, by: str = "condition") -> str:

@@ -1,0 +1,69 @@
+"""One import for notebooks, mirroring the CLI verb by verb (see docs/api.md)::
+
+    from analysis.notebook import run_scenario, run_sweep, load_transcripts, analyze, build_report, stats
+
+    run_scenario("scenarios/egomaniac.yaml", "runs/ego", embedded=True, max_turns=6)   # ingroup run
+    run_sweep("scenarios/sweeps/egomaniac-identity.yaml", "runs/sweep", embedded=True)  # ingroup sweep
+    ts = load_transcripts("runs/sweep")                                                 # list[Transcript]
+    a = analyze("runs/sweep")             # ingroup analyze: a.tokens, a.messages, a.conversations
+    r = build_report("runs/sweep", "report.html")                                      # ingroup report
+    r.rates, r.comparisons, r.trajectory  # the tables behind the report's figures
+
+Each function is the one the CLI calls, so a notebook and a shell give the same transcripts and numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from simulator.run import run_scenario
+from simulator.transcript import Transcript, iter_transcripts, read_transcript
+
+from . import graphs, stats
+from .report import ReportResult, build_report
+
+
+def load_transcripts(source: str | Path | Sequence[str | Path], *, complete_only: bool = False) -> list[Transcript]:
+    """Every transcript under one or more folders or files (recursively, in a stable order)."""
+    items = [source] if isinstance(source, (str, Path)) else list(source)
+    out: list[Transcript] = []
+    for s in items:
+        out.extend(iter_transcripts(s, include_partial=not complete_only))
+    return out
+
+
+def analyze(source: Any, task: str | None = None, **kwargs: Any) -> Any:
+    """The analyzers' :func:`analysis.api.analyze`: a folder, file or transcripts -> tokens, messages and
+    conversations DataFrames (``analyzer=`` picks the LLM judge instead of the rules)."""
+    from .api import analyze as _analyze
+
+    return _analyze(source, task=task, **kwargs)
+
+
+def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool = False,
+              max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
+              dry_run: bool = False, make_provider: Any = None) -> Any:
+    """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.
+
+    Returns the executor's outcomes (one per planned run), or with ``dry_run=True`` the plan summary
+    without calling any model. ``out`` defaults to ``transcripts/<sweep name>`` as on the command line.
+    """
+    from simulator import sweep as sw
+
+    if hasattr(sw, "run_sweep"):  # prefer the sweep module's own entry point once it has one
+        return sw.run_sweep(file, out, embedded=embedded, max_turns=max_turns, concurrency=concurrency,
+                            retry_failed=retry_failed, dry_run=dry_run)
+    from simulator.sweep_cli import execute
+
+    spec = sw.load_sweep(file)
+    runs = sw.expand(spec, embedded=embedded, max_turns=max_turns)
+    if dry_run:
+        return sw.plan_summary(spec, runs)
+    out_dir = Path(out) if out is not None else Path("transcripts") / spec.name
+    return execute(spec, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
+                   make_provider=make_provider)
+
+
+__all__ = ["run_scenario", "run_sweep", "load_transcripts", "read_transcript", "analyze", "build_report",
+           "ReportResult", "stats", "graphs"]
