@@ -277,3 +277,30 @@ def test_judge_labels_are_shown_beside_the_rules_with_agreement(seed_transcripts
     assert cells[6] == "0.00"                          # raw agreement
     social = re.search(r'<tr><td>social_we</td>(.*?)</tr>', r.html, re.S).group(1)
     assert re.findall(r'<td class="num strong">([^<]*)</td>', social) == ["1.00"]
+
+
+def test_negotiation_outcomes_per_condition(tmp_path: Path):
+    from analysis.report import build_report
+
+    game = {"items": {"food": 3, "water": 3, "firewood": 3}, "walk_away_points": 5,
+            "values": {"Alex": {"food": 5, "water": 4, "firewood": 3}, "Sam": {"food": 3, "water": 5, "firewood": 4}}}
+    for name, lines in (("deal", ["Hello, shall we split?", "Submit-Deal: food=3, water=1, firewood=1",
+                                  "Accept-Deal"]),
+                        ("walk", ["Hello, shall we split?", "Submit-Deal: food=3, water=3, firewood=3",
+                                  "Walk-Away"])):
+        header = Header(run_id=name, scenario_name="neg", task="Negotiate the split.",
+                        scenario={"metadata": {"negotiation": game}},
+                        agents=[AgentInfo(name="Alex", provider="scripted", model="x"),
+                                AgentInfo(name="Sam", provider="scripted", model="x")])
+        w = TranscriptWriter(tmp_path / f"{name}.jsonl", header, fsync=False)
+        for i, text in enumerate(lines):
+            w.message(Message(index=i, speaker=("Alex", "Sam")[i % 2], text=text, scripted=i == 0))
+        w.close("deal_end")
+    r = build_report(tmp_path, None, n_boot=200, n_perm=100)
+    table = re.search(r'<table class="data" id="negotiation-table">(.*?)</table>', r.html, re.S).group(1)
+    rows = {cells[1]: cells[3] for cells in re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", table)}
+    # Sam submits and takes 3 food, 1 water, 1 firewood: 9+5+4 = 18; Alex gets 2 water, 2 firewood: 8+6 = 14.
+    # The walk-away scores 5 + 5. Mean joint points (32 + 10) / 2.
+    assert rows == {"agreement": "0.50", "walk_away": "0.50", "no_deal": "0.00", "joint_points": "21.00"}
+    assert 'alt="negotiation outcomes by condition"' in r.html

@@ -337,8 +337,8 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
              "caption": "Share of conversations by outcome as the analyzers score it (win: an agent declared "
                         '"I win"; lose: one conceded "I lose"; both; none).'},
         ]
-    graph_figs, alliance = _graphs([v for v in views if v.key in keep])
-    negotiation = _negotiation([v for v in views if v.key in keep], opts, notes)
+    graph_figs, alliance = _graphs([v for v in views if v.uid in keep])
+    negotiation = _negotiation([v for v in views if v.uid in keep], opts, notes)
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True,
                       default_for_string=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,

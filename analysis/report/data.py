@@ -83,11 +83,16 @@ class ConversationView:
     """The analyzers' per-conversation row, as is (shown in the viewer's header)."""
 
     @property
+    def uid(self) -> str:
+        """Unique per file even when run ids repeat (the same sweep copied into two folders)."""
+        return str(self.transcript.path)
+
+    @property
     def status(self) -> str:
         t = self.transcript
         if t.footer is None:
             return "partial"
-        return "failed" if t.footer.error else "complete"
+        return "failed" if t.footer.error or t.footer.stop_reason == "error" else "complete"
 
 
 def _pick(df: pd.DataFrame, names: Iterable[str]) -> str | None:
@@ -236,7 +241,8 @@ def conversation_table(views: list[ConversationView]) -> pd.DataFrame:
         own = [m for m in v.messages if not m.scripted]
         first = next((m.index for m in own if m.social_we), None)
         rows.append({
-            "conversation": v.key, "file": v.transcript.file_name, "condition": v.condition, "status": v.status,
+            "conversation": v.uid, "run_id": v.key, "file": v.transcript.file_name, "condition": v.condition,
+            "status": v.status,
             "messages": len(own), "social_we_messages": sum(m.social_we for m in own),
             "social_we_tokens": sum(w.social for m in own for w in m.we),
             "we_tokens": sum(len(m.we) for m in own),
@@ -250,7 +256,7 @@ def conversation_table(views: list[ConversationView]) -> pd.DataFrame:
 
 def message_table(views: list[ConversationView]) -> pd.DataFrame:
     """One row per model-written message: conversation, condition, turn index, speaker, social-we flag."""
-    rows = [{"conversation": v.key, "condition": v.condition, "index": m.index, "speaker": m.speaker,
+    rows = [{"conversation": v.uid, "condition": v.condition, "index": m.index, "speaker": m.speaker,
              "social_we": m.social_we,
              **{name: any(lab.name == name for lab in m.labels) for name in ("cooperative", "adversarial")}}
             for v in views for m in v.messages if not m.scripted]
