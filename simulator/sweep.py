@@ -1,0 +1,449 @@
+"""Sweep files: a base scenario crossed with factors, expanded into concrete runs with stable ids.
+
+A sweep names a base scenario and factors (identity framing, speaking order, model pairing, ...), each with
+levels; every combination of levels is a cell, and each cell runs ``repetitions`` times. A level changes the
+scenario in three ways, applied in this order for a cell: ``agents`` (per-agent field overrides, e.g. a model
+pairing), ``set`` (dotted-path patches, e.g. ``opening.speaker``), then ``conditions`` (fragments from the
+condition library, rendered per agent against the final agents, so "told the other's vendor" follows the
+pairing). Run ids are ``<sweep>-<level>-<level>...-r<rep>``: the same file always plans the same ids, which is
+what makes resume work. See ``docs/sweeps.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
+from .errors import ScenarioError
+from .executor import RUN_ID, Limits
+from .orchestrator import RunSpec
+from .prices import cost_of
+from .run import resolve
+from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
+from .turns import Schedule
+from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
+
+# Level and factor names go into run ids and file names; '-' is reserved as the separator between levels.
+LEVEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.]{0,39}$"
+MAX_RUNS = 100_000
+"""More runs than this in one sweep is a typo or a hostile file, not an experiment."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConditionUse(_Strict):
+    use: str
+    agents: list[str] | None = None
+    """Only these agents get the fragment (default: every agent that is not scripted)."""
+
+
+class Level(_Strict):
+    description: str = ""
+    agents: dict[str, dict[str, Any]] = {}
+    set: dict[str, Any] = {}
+    conditions: list[str | ConditionUse] = []
+
+
+class Factor(_Strict):
+    description: str = ""
+    levels: dict[str, Level] = Field(min_length=1)
+
+
+class InlineCondition(_Strict):
+    target: Literal["identity", "system", "persona"]
+    description: str = Field(min_length=1)
+    text: str
+    source: str | None = None
+
+
+class Price(_Strict):
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    """US dollars per million tokens."""
+
+
+class Estimate(_Strict):
+    tokens_per_message: int = Field(default=120, ge=1, le=100_000)
+    """Assumed length of a model reply, capped by the agent's max_tokens."""
+    unbounded_replies: int = Field(default=20, ge=1, le=100_000)
+    """Replies assumed for a run whose stop rules set no turn cap (phrase rules only)."""
+
+
+class LimitSpec(_Strict):
+    concurrency: int | None = Field(default=None, ge=1, le=10_000)
+    rpm: float | None = Field(default=None, gt=0)
+
+
+class SweepFile(_Strict):
+    name: str = Field(pattern=SAFE_NAME)
+    description: str = ""
+    scenario: str | dict[str, Any]
+    """Path of the base scenario, relative to the sweep file, or the scenario itself inline."""
+    repetitions: int | None = Field(default=None, ge=1, le=100_000)
+    max_turns: int | None = Field(default=None, ge=1, le=100_000)
+    seed: int | None = None
+    library: list[str] = []
+    """Extra condition files or folders (relative to the sweep file); they override built-ins."""
+    conditions: dict[str, InlineCondition] = {}
+    """Conditions defined in the sweep file itself, as ``family/name: {target, description, text}``."""
+    factors: dict[str, Factor] = {}
+    prices: dict[str, Price] = {}
+    estimate: Estimate = Estimate()
+    limits: dict[ProviderName, LimitSpec] = {}
+    embedded_sampling: Sampling | None = None
+    """Sampling for agents that ``--embedded`` moves to the local model (e.g. a lower ``max_tokens``: the
+    135M model rambles to its cap where real models told to be brief stop early). Recorded in each header."""
+
+
+@dataclass
+class Sweep:
+    spec: SweepFile
+    base: Scenario
+    base_file: str | None
+    library: Library
+    loc: LocatedData
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def file(self) -> str:
+        return self.loc.file
+
+    def limits(self) -> dict[str, Limits]:
+        return {k: Limits(v.concurrency, v.rpm) for k, v in self.spec.limits.items()}
+
+    def price_table(self) -> dict[str, tuple[float, float]]:
+        return {k: (p.input, p.output) for k, p in self.spec.prices.items()}
+
+
+def _err(loc: LocatedData, path: tuple[str | int, ...], msg: str) -> ScenarioError:
+    return ScenarioError(msg, file=loc.file, line=loc.line_of(path), field=format_path(path) or None)
+
+
+def _sub(loc: LocatedData, prefix: tuple[str | int, ...]) -> LocatedData:
+    """The located data under ``prefix`` (an inline scenario), with its lines kept."""
+    n = len(prefix)
+    lines = {p[n:]: ln for p, ln in loc.lines.items() if p[:n] == prefix}
+    data: Any = loc.data
+    for part in prefix:
+        data = data[part]
+    return LocatedData(data, lines, loc.file)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    return sweep_from_data(load_yaml_file(path), Path(path).parent)
+
+
+def load_sweep_text(text: str, file: str = "<sweep>", base_dir: str | Path = ".") -> Sweep:
+    return sweep_from_data(load_yaml_text(text, file), Path(base_dir))
+
+
+def sweep_from_data(loc: LocatedData, base_dir: Path) -> Sweep:
+    if not isinstance(loc.data, dict):
+        raise ScenarioError("a sweep file must be a mapping of fields (name, scenario, factors, ...)",
+                            file=loc.file, line=1)
+    spec: SweepFile = validate_located(SweepFile, loc)
+    base, base_file = _base_scenario(spec, loc, base_dir)
+    library = _library(spec, loc, base_dir)
+    _check_levels(spec, loc, base, library)
+    sweep = Sweep(spec, base, base_file, library, loc)
+    n = count_runs(sweep)
+    if n > MAX_RUNS:
+        raise _err(loc, ("factors",), f"the sweep plans {n} runs, more than the limit of {MAX_RUNS}")
+    return sweep
+
+
+def _base_scenario(spec: SweepFile, loc: LocatedData, base_dir: Path) -> tuple[Scenario, str | None]:
+    if isinstance(spec.scenario, dict):
+        try:
+            return scenario_from_data(_sub(loc, ("scenario",))), None
+        except ScenarioError as exc:
+            exc.field = "scenario" + (f".{exc.field}" if exc.field else "")
+            raise
+    path = base_dir / spec.scenario
+    if not path.is_file():
+        raise _err(loc, ("scenario",), f"no scenario file at {path}")
+    return scenario_from_data(load_yaml_file(path)), str(path)
+
+
+def _library(spec: SweepFile, loc: LocatedData, base_dir: Path) -> Library:
+    for i, item in enumerate(spec.library):
+        if not (base_dir / item).exists():
+            raise _err(loc, ("library", i), f"no condition file or folder at {base_dir / item}")
+    library = load_library(base_dir / item for item in spec.library)
+    for ref, c in spec.conditions.items():
+        path = ("conditions", ref)
+        family, _, name = ref.partition("/")
+        if not family or not name:
+            raise _err(loc, path, "name inline conditions as family/name (e.g. identity/my-framing)")
+        line = loc.line_of(path + ("text",))
+        check_template(c.text, file=loc.file, line=line, field=format_path(path + ("text",)))
+        library.add(Condition(ref=ref, family=family, name=name, target=c.target, description=c.description,
+                              text=c.text.strip(), source=c.source, file=loc.file, line=line))
+    return library
+
+
+def _check_levels(spec: SweepFile, loc: LocatedData, base: Scenario, library: Library) -> None:
+    import re
+
+    names = [a.name for a in base.agents]
+    for fname, factor in spec.factors.items():
+        if not re.match(LEVEL_NAME, fname):
+            raise _err(loc, ("factors", fname), "factor names use letters, digits, '_' and '.' "
+                                                "(no '-': it separates levels in run ids)")
+        for lname, level in factor.levels.items():
+            lpath = ("factors", fname, "levels", lname)
+            if not re.match(LEVEL_NAME, lname):
+                raise _err(loc, lpath, "level names use letters, digits, '_' and '.', at most 40 "
+                                       "(no '-': it separates levels in run ids)")
+            for agent in level.agents:
+                if agent not in names:
+                    raise _err(loc, lpath + ("agents", agent), f"'{agent}' is not one of the agents {names}")
+            for i, use in enumerate(level.conditions):
+                ref = use if isinstance(use, str) else use.use
+                if library.get(ref) is None:
+                    close = difflib.get_close_matches(ref, list(library.conditions), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else " (see docs/conditions.md)"
+                    raise _err(loc, lpath + ("conditions", i), f"unknown condition '{ref}'{hint}")
+                for j, agent in enumerate([] if isinstance(use, str) else (use.agents or [])):
+                    if agent not in names:
+                        raise _err(loc, lpath + ("conditions", i, "agents", j),
+                                   f"'{agent}' is not one of the agents {names}")
+
+
+def count_runs(sweep: Sweep) -> int:
+    reps = sweep.spec.repetitions or sweep.base.repetitions
+    return math.prod(len(f.levels) for f in sweep.spec.factors.values()) * reps
+
+
+def cells(sweep: Sweep) -> list[dict[str, str]]:
+    """Every combination of levels, in file order (the last factor varies fastest)."""
+    out: list[dict[str, str]] = [{}]
+    for fname, factor in sweep.spec.factors.items():
+        out = [{**c, fname: lname} for c in out for lname in factor.levels]
+    return out
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    target: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(target, list):
+            # agents.<name> or agents.<index>
+            match = next((k for k, item in enumerate(target)
+                          if isinstance(item, dict) and item.get("name") == part), None)
+            if match is None and part.isdigit() and int(part) < len(target):
+                match = int(part)
+            if match is None:
+                raise KeyError(f"no list item named '{part}'")
+            if last:
+                target[match] = value
+            else:
+                target = target[match]
+            continue
+        if not isinstance(target, dict) or not part:
+            raise KeyError(f"cannot go into '{part}'")
+        if last:
+            target[part] = value
+        else:
+            if target.get(part) is None:
+                target[part] = {}
+            target = target[part]
+
+
+def cell_scenario(sweep: Sweep, levels: dict[str, str]) -> Scenario:
+    """The base scenario with the levels of one cell applied (before --embedded and turn caps)."""
+    loc, base = sweep.loc, sweep.base
+    data = base.model_dump(mode="json")
+    applied: dict[str, list[str]] = {}
+    for fname, lname in levels.items():
+        level = sweep.spec.factors[fname].levels[lname]
+        lpath = ("factors", fname, "levels", lname)
+        for agent, overrides in level.agents.items():
+            spec = next(a for a in data["agents"] if a["name"] == agent)
+            spec.update(overrides)
+        for dotted, value in level.set.items():
+            try:
+                _set_path(data, dotted, value)
+            except KeyError as exc:
+                raise _err(loc, lpath + ("set", dotted), f"cannot set '{dotted}': {exc.args[0]}") from None
+        # Validate after each level, so a problem is blamed on the level (and the `set` key) that made it.
+        try:
+            problems = _cross_check(Scenario.model_validate(data))
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            path = tuple(p for p in e["loc"] if isinstance(p, (str, int)))
+            msg = "unknown field" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
+            problems = [(path, msg)]
+        if problems:
+            path, msg = problems[0]
+            where = format_path(path)
+            blame = lpath + ("set", where) if where in level.set else lpath
+            raise _err(loc, blame, f"level '{lname}' makes an invalid scenario: {where}: {msg}")
+    scenario = Scenario.model_validate(data)
+    for fname, lname in levels.items():
+        level = sweep.spec.factors[fname].levels[lname]
+        for use in level.conditions:
+            ref, agents = (use, None) if isinstance(use, str) else (use.use, use.agents)
+            cond = sweep.library.get(ref)
+            assert cond is not None  # checked at load
+            scenario = apply_condition(scenario, cond, agents)
+            applied.setdefault(fname, []).append(ref)
+    metadata = {**scenario.metadata, "sweep": sweep.name, "condition": dict(levels),
+                "conditions_applied": applied}
+    return scenario.model_copy(update={"metadata": metadata})
+
+
+def _with_embedded_sampling(s: Scenario, sampling: Sampling) -> Scenario:
+    agents = []
+    for a in s.agents:
+        if a.substituted_from is not None:
+            merged = {**a.sampling.asked(), **sampling.asked()}
+            a = a.model_copy(update={"sampling": Sampling.model_validate(merged)})
+        agents.append(a)
+    return s.model_copy(update={"agents": agents})
+
+
+def run_id(sweep: Sweep, levels: dict[str, str], rep: int) -> str:
+    return "-".join([sweep.name, *levels.values(), f"r{rep:03d}"])
+
+
+def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> list[RunSpec]:
+    """Every planned run of the sweep, in a stable order, with ids that never change for the same file."""
+    reps = sweep.spec.repetitions or sweep.base.repetitions
+    runs: list[RunSpec] = []
+    for levels in cells(sweep):
+        scenario = cell_scenario(sweep, levels)
+        if sweep.spec.max_turns is not None:
+            scenario = with_max_turns(scenario, sweep.spec.max_turns)
+        scenario = resolve(scenario, embedded=embedded, max_turns=max_turns, repetitions=reps,
+                           seed=sweep.spec.seed)
+        if embedded and sweep.spec.embedded_sampling is not None:
+            scenario = _with_embedded_sampling(scenario, sweep.spec.embedded_sampling)
+        for rep in range(reps):
+            rid = run_id(sweep, levels, rep)
+            if not RUN_ID.match(rid):
+                raise _err(sweep.loc, ("name",), f"run id '{rid}' is longer than 200 characters or unsafe; "
+                                                 "use shorter sweep, factor and level names")
+            runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
+                                scenario_file=sweep.base_file or sweep.file))
+    return runs
+
+
+# ---- the plan summary behind --dry-run -------------------------------------------------------------------
+
+CHARS_PER_TOKEN = 4
+"""Rough English average; the estimate needs no tokenizer (and so calls nothing)."""
+
+
+@dataclass
+class ProviderPlan:
+    provider: str
+    model: str
+    runs: int = 0
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+
+
+@dataclass
+class PlanSummary:
+    sweep: str
+    runs: int
+    cells: int
+    repetitions: int
+    factors: dict[str, list[str]]
+    bounded: bool
+    """False when some run has no turn cap, so calls are an assumption, not an upper bound."""
+    providers: list[ProviderPlan] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return sum(p.calls for p in self.providers)
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [p.cost_usd for p in self.providers]
+        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,
+                "factors": self.factors, "bounded": self.bounded, "calls": self.calls,
+                "cost_usd": self.cost_usd, "providers": [p.__dict__ for p in self.providers]}
+
+
+def _speakers(s: Scenario, seed: int, assumed: int) -> tuple[list[str], bool]:
+    """Who replies, in order, up to the turn caps (the opening is not a reply)."""
+    names = [a.name for a in s.agents]
+    caps = [c - 1 for c in (s.stop.max_turns,) if c is not None]
+    bounded = bool(caps) or s.stop.max_replies_per_agent is not None
+    limit = min(caps) if caps else (
+        s.stop.max_replies_per_agent * len(names) if s.stop.max_replies_per_agent else assumed)
+    schedule = Schedule(names, s.opening.speaker, s.turn_order, seed)
+    replies: dict[str, int] = {}
+    lines_left = {a.name: len(a.lines or []) for a in s.agents if a.provider == "scripted"}
+    out: list[str] = []
+    while len(out) < limit:
+        nxt = schedule.advance()
+        if s.stop.max_replies_per_agent is not None and replies.get(nxt, 0) >= s.stop.max_replies_per_agent:
+            break
+        if nxt in lines_left:
+            if lines_left[nxt] == 0:
+                break  # the script is exhausted: the conversation ends
+            lines_left[nxt] -= 1
+        replies[nxt] = replies.get(nxt, 0) + 1
+        out.append(nxt)
+    return out, bounded
+
+
+def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
+    """Runs, model calls, and estimated tokens and cost per provider and model. Calls no provider."""
+    est = sweep.spec.estimate
+    rows: dict[tuple[str, str], ProviderPlan] = {}
+    bounded_all = True
+    for run in runs:
+        s = run.scenario
+        speakers, bounded = _speakers(s, run.seed, est.unbounded_replies)
+        bounded_all &= bounded
+        scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
+        context = len(s.opening.text) // CHARS_PER_TOKEN + 1
+        seen_in_run: set[tuple[str, str]] = set()
+        for name in speakers:
+            a = s.agent(name)
+            if a.provider == "scripted":
+                line = (a.lines or [""])[scripted_pos[name]]
+                scripted_pos[name] += 1
+                context += len(line) // CHARS_PER_TOKEN + 1
+                continue
+            reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
+            key = (a.provider, a.model)
+            row = rows.setdefault(key, ProviderPlan(a.provider, a.model))
+            if key not in seen_in_run:
+                row.runs += 1
+                seen_in_run.add(key)
+            row.calls += 1
+            row.prompt_tokens += len(a.system_prompt()) // CHARS_PER_TOKEN + context
+            row.completion_tokens += reply
+            context += reply
+    for row in rows.values():
+        row.cost_usd = cost_of(row.provider, row.model, row.prompt_tokens, row.completion_tokens,
+                               sweep.price_table())
+        if row.cost_usd is not None:
+            row.cost_usd = round(row.cost_usd, 4)
+    reps = sweep.spec.repetitions or sweep.base.repetitions
+    return PlanSummary(
+        sweep=sweep.name, runs=len(runs), cells=len(cells(sweep)), repetitions=reps,
+        factors={f: list(x.levels) for f, x in sweep.spec.factors.items()}, bounded=bounded_all,
+        providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))

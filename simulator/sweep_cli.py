@@ -1,0 +1,204 @@
+"""``ingroup sweep``: expand a sweep file into runs, print the plan, or run it with a progress bar."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .display import terminal_safe
+from .errors import IngroupError
+from .orchestrator import RunSpec
+from .sweep import PlanSummary, Sweep
+
+console = Console()
+
+
+def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> None:
+    console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
+                  f"{plan.repetitions} repetition(s)", highlight=False)
+    for f, levels in plan.factors.items():
+        console.print(f"  factor {terminal_safe(f)}: {terminal_safe(', '.join(levels))}", highlight=False)
+    table = Table(title="model calls and estimates (no model is called)", title_justify="left")
+    for col in ("provider", "model", "runs", "calls", "est. prompt tokens", "est. completion tokens", "est. cost"):
+        table.add_column(col, justify="right" if col not in ("provider", "model") else "left")
+    for p in plan.providers:
+        cost = "?" if p.cost_usd is None else f"${p.cost_usd:,.4f}"
+        table.add_row(p.provider, terminal_safe(p.model), str(p.runs), str(p.calls), f"{p.prompt_tokens:,}",
+                      f"{p.completion_tokens:,}", cost)
+    total = "?" if plan.cost_usd is None else f"${plan.cost_usd:,.4f}"
+    table.add_row("total", "", str(plan.runs), str(plan.calls), f"{sum(p.prompt_tokens for p in plan.providers):,}",
+                  f"{sum(p.completion_tokens for p in plan.providers):,}", total, style="bold")
+    console.print(table)
+    bound = "upper bounds from the turn caps" if plan.bounded else "assumed lengths (some runs have no turn cap)"
+    console.print(f"calls are {bound}; tokens assume ~4 characters per token and replies of the sweep's "
+                  "estimate.tokens_per_message; prices: simulator/prices.py", highlight=False)
+    for r in runs[:show_runs]:
+        console.print(f"  {r.run_id}", highlight=False)
+    if len(runs) > show_runs:
+        console.print(f"  ... and {len(runs) - show_runs} more", highlight=False)
+
+
+def check_out_dir(out: Path, runs: list[RunSpec]) -> None:
+    """Refuse to resume into a folder whose finished transcripts came from a different plan: mixing them
+    would put runs of two designs under one condition label."""
+    from .transcript import iter_records
+
+    for r in runs:
+        path = out / f"{r.run_id}.jsonl"
+        if not path.exists():
+            continue
+        for _, obj, _raw in iter_records(path):
+            if obj is not None and obj.get("type") == "header":
+                if obj.get("scenario_hash") != r.scenario.content_hash():
+                    raise IngroupError(
+                        f"{path} was made from a different scenario than this sweep now plans for "
+                        f"{r.run_id} (changed file, --embedded or --max-turns?); use a fresh --out folder")
+            break
+
+
+def write_manifest(out: Path, sweep: Sweep, runs: list[RunSpec]) -> Path:
+    """``<out>/<sweep>.sweep.json``: the planned runs and their conditions, so analyses know what was planned
+    (a run that never finished is then visible as missing, not silently absent)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{sweep.name}.sweep.json"
+    data = {"sweep": sweep.name, "file": sweep.file, "factors": {f: list(x.levels) for f, x in sweep.spec.factors.items()},
+            "runs": [{"run_id": r.run_id, "condition": r.condition, "repetition": r.repetition,
+                      "scenario_hash": r.scenario.content_hash()} for r in runs]}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    os.replace(tmp, path)
+    return path
+
+
+def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | None:
+    from .prices import cost_of
+    from .transcript import read_transcript
+
+    t = read_transcript(path)
+    models = {a.name: (a.provider, a.model) for a in t.header.agents}
+    total = 0.0
+    for m in t.messages:
+        if m.speaker not in models or m.scripted:
+            continue
+        c = cost_of(*models[m.speaker], m.prompt_tokens or 0, m.completion_tokens or 0, prices)
+        if c is None:
+            return None
+        total += c
+    return total
+
+
+def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
+            make_provider=None) -> list:
+    import asyncio
+
+    from .executor import ExecOptions, Executor
+    from .run import default_provider_factory
+
+    check_out_dir(out, runs)
+    write_manifest(out, sweep, runs)
+    state = {"tokens": 0, "cost": 0.0, "cost_known": True, "failed": 0, "skipped": 0}
+    prices = sweep.price_table()
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("runs  [red]{task.fields[failed]} failed[/]  {task.fields[skipped]} resumed  "
+                   "{task.fields[tokens]:,} tokens  {task.fields[cost]}"),
+        TimeElapsedColumn(), console=console, transient=False)
+    task = progress.add_task(sweep.name, total=len(runs), failed=0, skipped=0, tokens=0, cost="$0.0000")
+
+    def cost_text() -> str:
+        return f"${state['cost']:.4f}" + ("" if state["cost_known"] else " + ?")
+
+    def on_message(msg) -> None:
+        state["tokens"] += (msg.prompt_tokens or 0) + (msg.completion_tokens or 0)
+        progress.update(task, tokens=state["tokens"])
+
+    def on_outcome(o) -> None:
+        if o.status == "failed":
+            state["failed"] += 1
+        if o.status == "skipped":
+            state["skipped"] += 1
+        if o.path.exists():
+            try:
+                c = _run_cost(o.path, prices)
+            except Exception:  # the bar is a convenience; a malformed old file must not stop the sweep
+                c = None
+            if c is None:
+                state["cost_known"] = False
+            else:
+                state["cost"] += c
+        progress.update(task, advance=1, failed=state["failed"], skipped=state["skipped"], cost=cost_text())
+
+    options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed)
+    executor = Executor(out, make_provider or default_provider_factory(), options,
+                        on_outcome=on_outcome, on_message=on_message)
+    with progress:
+        outcomes = asyncio.run(executor.run(runs))
+    return outcomes
+
+
+def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
+    by_cell: dict[str, dict[str, int]] = {}
+    status = {o.run_id: o.status for o in outcomes}
+    for r in runs:
+        key = ", ".join(f"{k}={v}" for k, v in r.condition.items()) or "(no factors)"
+        row = by_cell.setdefault(key, {"done": 0, "failed": 0})
+        row["failed" if status.get(r.run_id) == "failed" else "done"] += 1
+    table = Table(title="runs per condition", title_justify="left")
+    table.add_column("condition")
+    table.add_column("complete", justify="right")
+    table.add_column("failed", justify="right")
+    for key, row in by_cell.items():
+        table.add_row(terminal_safe(key), str(row["done"]), str(row["failed"]))
+    console.print(table)
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
+                      highlight=False)
+    console.print(f"{len(outcomes) - len(failed)} of {len(runs)} run(s) complete; transcripts in {out}",
+                  highlight=False)
+    if failed:
+        console.print("failed runs keep their transcript with the error; --retry-failed runs them again",
+                      highlight=False)
+    return 1 if failed else 0
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("sweep")
+    def sweep_cmd(
+        file: Annotated[Path, typer.Argument(help="Sweep file (YAML): a base scenario crossed with factors.")],
+        out: Annotated[Optional[Path], typer.Option(
+            "--out", help="Folder for the transcripts (default: transcripts/<sweep name>).")] = None,
+        embedded: Annotated[bool, typer.Option(
+            "--embedded", help="Run every model agent on the embedded local model (no key, no network).")] = False,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="Print the plan (runs, model calls, estimated tokens and cost); call no model.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as JSON.")] = False,
+        concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
+        max_turns: Annotated[Optional[int], typer.Option(
+            "--max-turns", min=1, help="Cap each conversation at N messages, the opening included.")] = None,
+        retry_failed: Annotated[bool, typer.Option(
+            "--retry-failed", help="Run again the runs that failed for good (their transcripts go to .failed/).")
+        ] = False,
+    ) -> None:
+        """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
+        from .sweep import expand, load_sweep, plan_summary
+
+        sweep = load_sweep(file)
+        runs = expand(sweep, embedded=embedded, max_turns=max_turns)
+        if dry_run:
+            plan = plan_summary(sweep, runs)
+            if as_json:
+                print(json.dumps(plan.to_dict(), indent=1))
+            else:
+                print_plan(plan, runs)
+            return
+        out_dir = out or Path("transcripts") / sweep.name
+        outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed)
+        raise typer.Exit(print_outcomes(runs, outcomes, out_dir))

@@ -1,0 +1,199 @@
+"""Sweep files: loading with located errors, expansion into runs with stable ids, the plan, and running."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.executor import ExecOptions, Executor
+from simulator.providers import make_provider
+from simulator.sweep import expand, load_sweep, load_sweep_text, plan_summary
+from simulator.transcript import read_transcript
+
+ROOT = Path(__file__).parents[1]
+INGROUP = str(Path(sys.executable).parent / "ingroup")
+
+MINI = """\
+name: mini
+scenario:
+  name: mini-battle
+  task: Win the contest.
+  agents:
+    - {name: Bobby, provider: scripted, model: script, lines: ["I win", "we both win", "I lose"]}
+    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}
+  opening: {speaker: Bobby, text: "I challenge you."}
+  stop: {phrases: [{phrase: I lose}], max_turns: 10}
+repetitions: 2
+factors:
+  identity:
+    levels:
+      default: {conditions: [identity/default]}
+      shared: {conditions: [identity/shared-group]}
+  order:
+    levels:
+      b: {}
+      r: {set: {opening.speaker: Robbie, opening.text: "I challenge you first."}}
+"""
+
+
+def test_egomaniac_identity_sweep_expands_to_the_planned_design():
+    sweep = load_sweep(ROOT / "scenarios/sweeps/egomaniac-identity.yaml")
+    runs = expand(sweep, embedded=True)
+    assert len(runs) == 3 * 2 * 2
+    ids = [r.run_id for r in runs]
+    assert len(set(ids)) == 12
+    assert "egomaniac-identity-unique-robbie_first-r001" in ids
+    # Stable: the same file plans the same ids, with or without --embedded.
+    assert [r.run_id for r in expand(load_sweep(ROOT / "scenarios/sweeps/egomaniac-identity.yaml"))] == ids
+    for r in runs:
+        s = r.scenario
+        assert s.stop.max_turns == 8
+        assert all(a.provider == "embedded" for a in s.agents)
+        assert s.opening.speaker == ("Robbie" if r.condition["order"] == "robbie_first" else "Bobby")
+        assert s.opening.text.startswith(f"I'm {s.opening.speaker}.")
+        prompts = [a.system_prompt() for a in s.agents]
+        marker = {"default": "You are a helpful AI assistant.", "unique": "and only",
+                  "shared": "members of the same group"}[r.condition["identity"]]
+        assert all(marker in p for p in prompts)
+        assert s.metadata["condition"] == r.condition
+    # Repetitions of one cell share the scenario and differ in seed.
+    a, b = runs[0], runs[1]
+    assert a.scenario.content_hash() == b.scenario.content_hash() and a.seed != b.seed
+
+
+def test_plan_counts_calls_from_the_turn_caps_without_calling_anything():
+    sweep = load_sweep(ROOT / "scenarios/sweeps/egomaniac-identity.yaml")
+    plan = plan_summary(sweep, expand(sweep))
+    by = {p.provider: p for p in plan.providers}
+    assert plan.runs == 12 and plan.bounded
+    # 8 messages = the opening + 7 replies, alternating; the opener's partner replies 4 times.
+    assert by["openai"].calls + by["anthropic"].calls == 12 * 7
+    assert by["openai"].calls == 6 * 3 + 6 * 4
+    assert by["openai"].cost_usd > 0 and by["anthropic"].cost_usd > 0
+    assert plan_summary(sweep, expand(sweep, embedded=True)).cost_usd == 0.0
+
+
+def test_dry_run_calls_no_model(tmp_path: Path):
+    # Agents whose providers fail the moment they are built: a missing key, an unroutable server.
+    text = MINI.replace("{name: Bobby, provider: scripted, model: script, lines: [\"I win\", \"we both win\", \"I lose\"]}",
+                        "{name: Bobby, provider: openai, model: gpt-4o, api_key_env: INGROUP_TEST_NO_SUCH_KEY, "
+                        "base_url: 'http://127.0.0.1:9/v1'}")
+    f = tmp_path / "s.yaml"
+    f.write_text(text)
+    env = {k: v for k, v in os.environ.items() if k != "INGROUP_TEST_NO_SUCH_KEY"}
+    out = tmp_path / "out"
+    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out), "--dry-run", "--json"], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    plan = json.loads(p.stdout)
+    assert plan["runs"] == 8 and plan["providers"][0]["provider"] == "openai"
+    assert not out.exists()  # nothing written either
+    # The same file without --dry-run does try the provider, and fails cleanly before any transcript.
+    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert p.returncode == 2 and "INGROUP_TEST_NO_SUCH_KEY" in p.stderr and "Traceback" not in p.stderr
+    assert not list(out.glob("*.jsonl"))
+
+
+def _run(sweep_text: str, out: Path, **kw):
+    sweep = load_sweep_text(sweep_text, "mini.yaml")
+    runs = expand(sweep)
+    ex = Executor(out, make_provider, ExecOptions(concurrency=4, fsync=False, **kw))
+    return runs, asyncio.run(ex.run(runs))
+
+
+def test_scripted_sweep_runs_records_conditions_and_resumes(tmp_path: Path):
+    runs, outcomes = _run(MINI, tmp_path)
+    assert [o.status for o in outcomes] == ["done"] * 8
+    t = read_transcript(tmp_path / "mini-shared-r-r001.jsonl")
+    assert t.header.run_id == "mini-shared-r-r001"
+    assert t.header.condition == {"identity": "shared", "order": "r"}
+    assert t.messages[0].speaker == "Robbie" and t.messages[0].text == "I challenge you first."
+    # Plant a partial transcript: resume moves it aside and redoes that run only.
+    victim = tmp_path / "mini-default-b-r000.jsonl"
+    lines = victim.read_text().splitlines()
+    victim.write_text("\n".join(lines[:2]) + "\n")
+    _, again = _run(MINI, tmp_path)
+    assert sorted(o.status for o in again) == ["done"] + ["skipped"] * 7
+    assert read_transcript(victim).complete
+    assert len(list((tmp_path / ".partial").iterdir())) == 1
+    assert len(list(tmp_path.glob("*.jsonl"))) == 8
+
+
+def test_resume_refuses_a_folder_from_a_different_plan(tmp_path: Path):
+    f = tmp_path / "mini.yaml"
+    f.write_text(MINI)
+    out = tmp_path / "out"
+    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert len(list(out.glob("*.jsonl"))) == 8 and (out / "mini.sweep.json").exists()
+    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out), "--max-turns", "3"], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 2 and "different scenario" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_levels_apply_agent_overrides_then_conditions(tmp_path: Path):
+    text = """\
+name: pairs
+scenario: ../scen.yaml
+factors:
+  pairing:
+    levels:
+      mixed: {}
+      same:
+        agents: {Robbie: {provider: openai, model: gpt-4o}}
+  told:
+    levels:
+      vendor: {conditions: [counterpart/vendor]}
+"""
+    (tmp_path / "scen.yaml").write_text("""\
+name: scen
+task: Win.
+agents:
+  - {name: Bobby, provider: openai, model: gpt-4o}
+  - {name: Robbie, provider: anthropic, model: claude-3-5-sonnet-20240620}
+opening: {speaker: Bobby, text: Hi}
+stop: {max_turns: 3}
+""")
+    (tmp_path / "sw").mkdir()
+    (tmp_path / "sw" / "pairs.yaml").write_text(text)
+    runs = expand(load_sweep(tmp_path / "sw" / "pairs.yaml"))
+    same = next(r for r in runs if r.condition["pairing"] == "same")
+    assert same.scenario.agent("Bobby").system_message == "Robbie is an AI model made by OpenAI."
+    mixed = next(r for r in runs if r.condition["pairing"] == "mixed")
+    assert mixed.scenario.agent("Bobby").system_message == "Robbie is an AI model made by Anthropic."
+
+
+@pytest.mark.parametrize("patch, line, needle", [
+    (("      shared: {conditions: [identity/shared-group]}", "      shared: {conditions: [identity/shraed-group]}"),
+     15, "did you mean 'identity/shared-group'"),
+    (("      r: {set:", "      r-x: {set:"), 19, "no '-'"),
+    (("repetitions: 2", "repetitions: 0"), 10, "repetitions"),
+    (("repetitions: 2", "repetitions: 2\nbogus: 1"), 11, "unknown field"),
+    (("opening.speaker: Robbie", "opening.speaker: Nobody"), 19, "not one of the agents"),
+    (("opening.speaker: Robbie", "opening.nope: Robbie"), 19, "opening.nope: unknown field"),
+    (("  stop: {phrases", "  stopp: {phrases"), 2, "scenario.stop: required field is missing"),
+])
+def test_bad_sweeps_are_located(patch, line, needle):
+    text = MINI.replace(*patch)
+    assert text != MINI
+    with pytest.raises(ScenarioError) as exc:
+        expand(load_sweep_text(text, "mini.yaml"))
+    assert exc.value.file == "mini.yaml" and exc.value.line == line, str(exc.value)
+    assert needle in str(exc.value)
+
+
+def test_factor_bomb_is_refused_quickly():
+    levels = "\n".join(f"      l{i}: {{}}" for i in range(50))
+    factors = "".join(f"  f{j}:\n    levels:\n{levels}\n" for j in range(6))
+    text = MINI.split("factors:")[0] + "factors:\n" + factors
+    with pytest.raises(ScenarioError) as exc:
+        load_sweep_text(text, "bomb.yaml")
+    assert "more than the limit" in str(exc.value)
