@@ -236,6 +236,20 @@ def _team_result(v: ConversationView) -> Any | None:
 # ----------------------------------------------------------------------------------------------------------
 
 
+def _mixed(msgs: pd.DataFrame, notes: list[str]) -> list[dict[str, str]]:
+    """The mixed-model cross-check, formatted; empty with a single condition or if the fit fails."""
+    if msgs["condition"].nunique() < 2:
+        return []
+    try:
+        fe = stats.mixed_model(msgs, "social_we")
+    except Exception as exc:  # singular designs (e.g. one conversation per condition) cannot be fitted
+        notes.append(f"The mixed-model cross-check could not be fitted: {type(exc).__name__}: {exc}")
+        return []
+    return [{"term": r["term"].replace("C(cond)[T.", "condition = ").rstrip("]"), "coef": f"{r['coef']:+.3f}",
+             "se": f"{r['se']:.3f}", "p": _p(r["p"]), "ci": _ci(r["ci_low"], r["ci_high"])}
+            for _, r in fe.iterrows()]
+
+
 def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list[str]) -> dict[str, Any] | None:
     """Negotiation outcomes per condition, for transcripts whose header carries a negotiation game."""
     try:
@@ -296,6 +310,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         rates = pd.DataFrame(columns=["condition", "conversations", "social_we_messages", "messages", "rate",
                                       "ci_low", "ci_high"])
         cmp = pd.DataFrame()
+        mixed = []
         traj = pd.DataFrame(columns=["condition", "index", "n", "k", "share", "ci_low", "ci_high"])
         shares = pd.DataFrame()
         notes.append("No complete conversation with model-written messages: nothing to compute.")
@@ -304,6 +319,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
                                          seed=opts.seed)
         cmp = stats.compare_conditions(conv, "social_we_messages", "messages", n_perm=opts.n_perm,
                                        n_boot=opts.n_boot, seed=opts.seed)
+        mixed = _mixed(msgs, notes)
         traj = stats.trajectory(msgs, "social_we")
         # A turn reached by one or two conversations is an anecdote, not a share; plot where at least
         # MIN_TRAJ of them (or all, if fewer) are still talking.
@@ -325,7 +341,8 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
              "caption": "Pooled share of model-written messages containing at least one dyad or ai_class "
                         f"first-person plural, with a 95% percentile bootstrap interval ({opts.n_boot} resamples "
                         f"of whole conversations, seed {opts.seed}). No interval is drawn for a single "
-                        "conversation."},
+                        "conversation; when every conversation of a condition has the same rate (e.g. none has a "
+                        "social \"we\") the resamples cannot vary and the interval has zero width."},
             {"id": "fig-traj", "title": 'Social "we" by turn',
              "uri": plots.trajectories(traj),
              "caption": "At each message index, the share of conversations whose message there has a social "
@@ -354,7 +371,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         n_boot=opts.n_boot, n_perm=opts.n_perm, seed=opts.seed, by=opts.by or "",
         notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
         single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
-        negotiation=negotiation, judge_rows=judge_rows,
+        negotiation=negotiation, judge_rows=judge_rows, mixed=mixed,
         viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
         we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
