@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -94,8 +95,30 @@ def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | Non
     return total
 
 
+@contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """One sweep per output folder at a time: two processes resuming the same folder would each see the
+    other's live transcripts as partial and move them aside. The lock dies with its process (even SIGKILL)."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngroupError(f"another ingroup process is writing to {out}; wait for it or use another --out") from None
+        yield
+
+
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
             make_provider=None) -> list:
+    with folder_lock(out):
+        return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
+                        make_provider=make_provider)
+
+
+def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
+             make_provider=None) -> list:
     import asyncio
 
     from .executor import ExecOptions, Executor

@@ -81,3 +81,33 @@ def test_hostile_sweep_files_exit_2_with_a_located_error(tmp_path: Path, case: s
     assert where in p.stderr, p.stderr
     assert needle.lower() in p.stderr.lower(), p.stderr
     assert not (tmp_path / "out").exists()
+
+
+# Fuzz: any text, and any mutation of a valid sweep, is a Sweep or one ScenarioError, never another exception.
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from simulator.errors import ScenarioError  # noqa: E402
+from simulator.sweep import load_sweep_text  # noqa: E402
+
+VALID = (ROOT / "scenarios/sweeps/egomaniac-identity.yaml").read_text()
+
+
+def _load_or_error(text: str) -> None:
+    try:
+        expand(load_sweep_text(text, "fuzz.yaml", ROOT / "scenarios/sweeps"))
+    except ScenarioError as exc:
+        assert str(exc).startswith("fuzz.yaml")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_fuzz_any_text(text: str):
+    _load_or_error(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(VALID) - 1), st.integers(0, 40),
+       st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#\n ab1.%/")), max_size=8))
+def test_fuzz_mutated_sweep(start: int, length: int, insert: str):
+    _load_or_error(VALID[:start] + insert + VALID[start + length:])

@@ -197,3 +197,48 @@ def test_factor_bomb_is_refused_quickly():
     with pytest.raises(ScenarioError) as exc:
         load_sweep_text(text, "bomb.yaml")
     assert "more than the limit" in str(exc.value)
+
+
+def test_failed_runs_are_recorded_then_retried_on_request(tmp_path: Path, capsys):
+    from simulator.sweep_cli import execute, print_outcomes
+
+    class Broken:
+        kind, model = "scripted", "broken"
+
+        async def complete(self, *a, **k):
+            raise RuntimeError("the model server said no")
+
+        async def aclose(self) -> None:
+            pass
+
+    def failing(spec):
+        return Broken() if spec.name == "Robbie" else make_provider(spec)
+
+    sweep = load_sweep_text(MINI, "mini.yaml")
+    runs = expand(sweep)
+    out = tmp_path / "out"
+    first = execute(sweep, runs, out, concurrency=4, retry_failed=False, make_provider=failing)
+    assert [o.status for o in first] == ["failed"] * 8
+    assert print_outcomes(runs, first, out) == 1
+    t = read_transcript(out / "mini-default-b-r000.jsonl")
+    assert t.footer.stop_reason == "error" and "the model server said no" in t.footer.error
+    assert len(t.messages) == 1  # the opening is kept; Robbie failed on the first reply
+    # Without --retry-failed, failed runs stay as they are; with it, they are redone and the old files kept.
+    second = execute(sweep, runs, out, concurrency=4, retry_failed=False, make_provider=make_provider)
+    assert [o.status for o in second] == ["skipped"] * 8
+    third = execute(sweep, runs, out, concurrency=4, retry_failed=True, make_provider=make_provider)
+    assert [o.status for o in third] == ["done"] * 8 and print_outcomes(runs, third, out) == 0
+    assert len(list((out / ".failed").iterdir())) == 8 and len(list(out.glob("*.jsonl"))) == 8
+    assert "8 of 8 run(s) complete" in capsys.readouterr().out
+
+
+def test_one_sweep_per_output_folder(tmp_path: Path):
+    from simulator.errors import IngroupError
+    from simulator.sweep_cli import execute, folder_lock
+
+    sweep = load_sweep_text(MINI, "mini.yaml")
+    with folder_lock(tmp_path):
+        with pytest.raises(IngroupError, match="another ingroup process"):
+            execute(sweep, expand(sweep), tmp_path, concurrency=2, retry_failed=False)
+    assert not list(tmp_path.glob("*.jsonl"))
+    assert len(execute(sweep, expand(sweep), tmp_path, concurrency=2, retry_failed=False)) == 8
