@@ -304,3 +304,9 @@ def test_negotiation_outcomes_per_condition(tmp_path: Path):
     # The walk-away scores 5 + 5. Mean joint points (32 + 10) / 2.
     assert rows == {"agreement": "0.50", "walk_away": "0.50", "no_deal": "0.00", "joint_points": "21.00"}
     assert 'alt="negotiation outcomes by condition"' in r.html
+
+
+def test_unknown_grouping_factor_is_a_clear_error(seed_transcripts: Path):
+    r = run_cli("report", str(seed_transcripts), "--by", "identity", "--out", str(seed_transcripts / "x.html"))
+    assert r.returncode == 2 and "no transcript has a condition factor 'identity'" in r.stderr
+    assert "Traceback" not in r.stderr and not (seed_transcripts / "x.html").exists()

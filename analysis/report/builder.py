@@ -409,6 +409,13 @@ def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | N
     whose labels are shown beside the rules' labels, with an agreement table; statistics use the rules.
     """
     transcripts = load(sources)
+    if by is not None:
+        factors = sorted({k for t in transcripts for k in (t.header.condition or {})})
+        if by not in factors:
+            from simulator.errors import IngroupError
+
+            raise IngroupError(f"no transcript has a condition factor {by!r}; factors present: "
+                               f"{', '.join(factors) or 'none (not a sweep)'}", field="--by")
     opts = ReportOptions(by=by, n_boot=n_boot, n_perm=n_perm, seed=seed, title=title,
                          max_transcripts=max_transcripts, task=task,
                          command=command or _python_call(sources, out, by))
