@@ -34,8 +34,9 @@ _CROSS = re.compile(r"\b(?:all of us|all (?:two|three|four|five|six|seven|eight)
                     r"every(?:one|body)(?: here)?|the (?:four|six|eight) of us)\b", re.IGNORECASE)
 _OWN_TEAM = re.compile(r"\b(?:our|my) (?:team|side|squad)\b", re.IGNORECASE)
 NOT_SOCIAL = frozenset({"quoted", "generic", "speaker_org", "speaker_human"})
-"""Referents that do not put the speaker in a group with other agents. ``speaker_org`` covers
-"we at Anthropic"; for "our team" we look at the sentence ourselves, so such tokens are still checked."""
+"""Referents that do not put the speaker in a group with other agents. ``speaker_org`` ("the speaker with its
+creator, company, team or side") is kept only when the sentence shows the team ("our team", a teammate's or
+the team's name); "we at Anthropic" is left out."""
 
 
 @dataclass
@@ -197,9 +198,11 @@ def analyze_transcript(path: str | Path) -> TeamResult:
         if m.speaker not in teams:
             continue
         for token, char, ref in toks:
-            if ref in NOT_SOCIAL and not (ref == "speaker_org" and _OWN_TEAM.search(_sentence(m.text, char))):
+            if ref in NOT_SOCIAL and ref != "speaker_org":
                 continue
             scope, includes, evidence = classify(m.text, m.speaker, teams, ref, char)
+            if ref == "speaker_org" and scope != "team":
+                continue  # "we at OpenAI": the speaker's company, not a group of agents here
             result.tokens.append(TeamWe(m.index, m.speaker, token, char, ref, scope, includes, evidence))
     if used_fallback:
         result.token_source = "fallback"

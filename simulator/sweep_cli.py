@@ -166,6 +166,19 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
     return outcomes
 
 
+def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
+              max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
+              make_provider=None) -> list:
+    """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes."""
+    from .sweep import expand, load_sweep
+
+    sweep = load_sweep(path)
+    runs = expand(sweep, embedded=embedded, max_turns=max_turns)
+    out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
+    return execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
+                   make_provider=make_provider)
+
+
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
     by_cell: dict[str, dict[str, int]] = {}
     status = {o.run_id: o.status for o in outcomes}

@@ -242,3 +242,13 @@ def test_one_sweep_per_output_folder(tmp_path: Path):
             execute(sweep, expand(sweep), tmp_path, concurrency=2, retry_failed=False)
     assert not list(tmp_path.glob("*.jsonl"))
     assert len(execute(sweep, expand(sweep), tmp_path, concurrency=2, retry_failed=False)) == 8
+
+
+def test_python_api_runs_a_sweep_file(tmp_path: Path):
+    from simulator.sweep_cli import run_sweep
+
+    f = tmp_path / "mini.yaml"
+    f.write_text(MINI)
+    outcomes = run_sweep(f, tmp_path / "out")
+    assert [o.status for o in outcomes] == ["done"] * 8
+    assert {o.run_id for o in outcomes} == {r.run_id for r in expand(load_sweep(f))}
