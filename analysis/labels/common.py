@@ -12,6 +12,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable, Pattern
 
+from .scan import Finder, RuleSet, folded
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -48,6 +50,14 @@ class Doc:
     _sent_ends: list[int] | None = None
     _quotes: list[tuple[int, int]] | None = None
     cache: dict[str, object] = field(default_factory=dict)
+    _finder: Finder | None = None
+
+    @property
+    def finder(self) -> Finder:
+        """Start-literal positions in the lower-cased text, shared by every anchored rule (scan.py)."""
+        if self._finder is None:
+            self._finder = Finder(folded(self.low))
+        return self._finder
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -100,11 +110,15 @@ def make_doc(text: str) -> Doc:
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break. Decimal
 # points and move numbers ("1.e4") do not end sentences because a space must follow the stop.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s\"'\u201d\u2019)]|$))+(?:[.!?]+[\"'\u201d\u2019)]*|\n|$)|\n")
+# Runs of ordinary characters are taken as one chunk (``[^.!?\n]+``) so ``re`` loops in C; the match is the
+# same as one character at a time, because the tail after the longest run always matches.
+_SENTENCE = re.compile(r"(?:[^.!?\n]+|[.!?](?![\s\"'\u201d\u2019)]|$))+(?:[.!?]+[\"'\u201d\u2019)]*|\n|$)|\n")
 
-# Double quotes in either style; single quotes only when not an apostrophe (letters on both sides).
+# Double quotes in either style; single quotes only when not an apostrophe (letters on both sides). Every
+# alternative starts with the quote character itself ("'(?<!\w')" is "(?<!\w)'"), so ``re`` skips ahead to
+# the next quote character instead of trying the pattern at every position.
 _QUOTE = re.compile(
-    r"\"[^\"\n]{1,600}\"|\u201c[^\u201d]{1,600}\u201d|(?<![\w])'(?=\S)[^'\n]{1,300}(?<=\S)'(?![\w])|\u2018[^\u2019]{1,300}\u2019"
+    r"\"[^\"\n]{1,600}\"|\u201c[^\u201d]{1,600}\u201d|'(?<![\w]')(?=\S)[^'\n]{1,300}(?<=\S)'(?![\w])|\u2018[^\u2019]{1,300}\u2019"
 )
 
 
@@ -143,7 +157,21 @@ def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, s
     return re.compile("|".join(parts)), names
 
 
+# Families registered here are matched through scan.RuleSet: the same matches, found by trying each rule
+# only where its first words occur (see scan.py).
+_RULESETS: dict[Pattern[str], RuleSet] = {}
+
+
+def anchor_rules(pattern: Pattern[str], rules: list[tuple[str, str]], max_n: int = 32) -> None:
+    """Let :func:`find_all` match ``pattern`` (made by :func:`combine` from ``rules``) rule by rule."""
+    _RULESETS[pattern] = RuleSet(rules, max_n=max_n)
+
+
 def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:
+    rs = _RULESETS.get(pattern)
+    if rs is not None:
+        text = doc.text
+        return [Evidence(a, b, text[a:b], name) for a, b, name in rs.find(doc.low, doc.finder)]
     out = []
     for m in pattern.finditer(doc.low):
         g = m.lastgroup

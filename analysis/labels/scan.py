@@ -1,0 +1,301 @@
+"""Fast, exact ``finditer`` for the rule patterns: try the pattern only where a match can start.
+
+Python's ``re`` cannot skip ahead on a pattern that starts with ``\\b`` or a named group, so a combined
+alternation of rules is tried at every character of the message. But every rule starts with a literal word
+("i agree", "thank", "you're"...). :func:`start_literals` reads the pattern's parse tree once and lists the
+literal strings that any match must begin with; :class:`Anchored` finds where they occur with ``str.find``
+(C speed) and calls ``pattern.match`` only there.
+
+This gives exactly the matches of ``pattern.finditer``: ``finditer`` tries each position in order and, after
+a match, resumes at its end; a position where no start literal occurs cannot start a match, so skipping it
+changes nothing. ``match(s, p)`` sees the whole string (lookbehind, ``\\b`` and ``^`` behave as in a search).
+Patterns whose start cannot be pinned down, or that can match the empty string, fall back to ``finditer``.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Iterator, Pattern
+
+_MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
+_MAX_N = 32  # beyond this many alternatives the literals are shortened
+
+# Characters that IGNORECASE matches to an ASCII letter although ``str.lower`` does not map them to it
+# (sre folds with the simple case mapping plus a few extra equivalences). A text holding one of them has it
+# replaced before the start literals of a case-insensitive pattern are searched. Checked by
+# tests/test_analysis_golden.py against every code point.
+FOLD_FIXES = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_FOLD_TABLE = str.maketrans(FOLD_FIXES)
+
+
+def folded(low: str) -> str:
+    """``low`` with the characters that IGNORECASE folds differently from ``str.lower`` replaced."""
+    if low.isascii():
+        return low
+    for c in FOLD_FIXES:
+        if c in low:
+            return low.translate(_FOLD_TABLE)
+    return low
+
+
+_Pre = frozenset[tuple[str, bool]]  # (literal, exact): exact means the element matched exactly this text
+_UNKNOWN: _Pre = frozenset({("", False)})
+_EMPTY: _Pre = frozenset({("", True)})
+
+
+def _shrink(items: set[tuple[str, bool]], max_n: int) -> set[tuple[str, bool]]:
+    if len(items) <= max_n:
+        return items
+    longest = max(len(s) for s, _ in items)
+    for n in range(longest - 1, -1, -1):
+        cut = {(s[:n], False) if len(s) > n else (s, e) for s, e in items}
+        if len(cut) <= max_n:
+            return cut
+    return set(_UNKNOWN)
+
+
+def _seq(items: list, icase: bool, max_n: int = _MAX_N) -> _Pre:
+    out: set[tuple[str, bool]] = {("", True)}
+    for op, av in items:
+        el = _elem(op, av, icase, max_n)
+        nxt: set[tuple[str, bool]] = set()
+        for s, exact in out:
+            if not exact:
+                nxt.add((s, False))
+                continue
+            for t, ex2 in el:
+                u = s + t
+                if len(u) >= _MAX_LEN:
+                    nxt.add((u[:_MAX_LEN], False))
+                else:
+                    nxt.add((u, ex2))
+        out = _shrink(nxt, max_n)
+        if all(not e for _, e in out):
+            break
+    return frozenset(out)
+
+
+def _char(code: int, icase: bool) -> _Pre | None:
+    # Literals are searched in the lower-cased text whether or not the pattern ignores case: a text that
+    # holds "Anthropic" holds "anthropic" at the same offset once lower-cased.
+    ch = chr(code)
+    if not ch.isascii() and ch.lower() != ch.upper():
+        return None  # a cased non-ASCII letter: its folding is not worth modelling
+    return frozenset({(ch.lower(), True)})
+
+
+def _elem(op, av, icase: bool, max_n: int = _MAX_N) -> _Pre:
+    if op is C.LITERAL:
+        return _char(av, icase) or _UNKNOWN
+    if op is C.IN:
+        chars: set[tuple[str, bool]] = set()
+        for iop, iav in av:
+            if iop is not C.LITERAL:
+                return _UNKNOWN  # ranges, categories, negation: any of many characters
+            c = _char(iav, icase)
+            if c is None:
+                return _UNKNOWN
+            chars |= c
+        return frozenset(chars) if len(chars) <= 6 else _UNKNOWN
+    if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+        return _EMPTY  # zero width: ignoring the condition only adds candidate positions
+    if op is C.SUBPATTERN:
+        _group, add, delete, sub = av
+        ic = (icase or bool(add & re.IGNORECASE)) and not (delete & re.IGNORECASE)
+        return _seq(sub.data if hasattr(sub, "data") else sub, ic, max_n)
+    if op is C.BRANCH:
+        out: set[tuple[str, bool]] = set()
+        for alt in av[1]:
+            out |= _seq(alt.data if hasattr(alt, "data") else alt, icase, max_n)
+        return frozenset(_shrink(out, max_n))
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        lo, _hi, sub = av
+        inner = _seq(sub.data if hasattr(sub, "data") else sub, icase, max_n)
+        once = {(s, False) for s, _ in inner}
+        return frozenset(once | {("", True)}) if lo == 0 else frozenset(once)
+    return _UNKNOWN
+
+
+def start_literals(pattern: Pattern[str], max_n: int = _MAX_N) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of ``pattern`` starts with (lower-cased where the pattern
+    ignores case), or None when some match could start with anything."""
+    tree = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+    if tree.getwidth()[0] == 0:
+        return None  # an empty match would need finditer's special stepping
+    icase = bool(pattern.flags & re.IGNORECASE)
+    lits = {s for s, _ in _seq(tree.data, icase, max_n)}
+    if "" in lits:
+        return None
+    # Drop literals that extend another one: the shorter one already finds those positions.
+    keep = sorted(lits, key=len)
+    out: list[str] = []
+    for s in keep:
+        if not any(s.startswith(t) for t in out):
+            out.append(s)
+    return tuple(sorted(out))
+
+
+def required_literals(pattern: Pattern[str]) -> tuple[str, ...] | None:
+    """A small set of literal strings one of which every match contains somewhere (the most selective
+    mandatory element of the pattern), or None. Used to skip a rule whose key word is absent."""
+    tree = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
+    best: tuple[str, ...] | None = None
+    for op, av in tree.data:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        lits = {s for s, _ in _elem(op, av, False)}
+        if "" in lits or len(lits) > 8:
+            continue
+        cand = tuple(sorted(lits))
+        if best is None or min(map(len, cand)) > min(map(len, best)):
+            best = cand
+    return best
+
+
+def split_alternatives(rx: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source ("a|(b|c)|[|]" -> a, (b|c), [|])."""
+    parts, depth, cls, start, i = [], 0, False, 0, 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            i += 2
+            continue
+        if cls:
+            if c == "]":
+                cls = False
+        elif c == "[":
+            cls = True
+            if rx[i + 1:i + 2] == "^":
+                i += 1
+            if rx[i + 1:i + 2] == "]":
+                i += 1  # a leading ] is a literal
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(rx[start:i])
+            start = i + 1
+        i += 1
+    parts.append(rx[start:])
+    return parts
+
+
+class Finder:
+    """Where start literals occur in one message, found once per literal and shared by all rules."""
+
+    __slots__ = ("where", "_memo")
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self._memo: dict[str, list[int]] = {}
+
+    def positions(self, lit: str) -> list[int]:
+        found = self._memo.get(lit)
+        if found is None:
+            found = []
+            find = self.where.find
+            i = find(lit)
+            while i >= 0:
+                found.append(i)
+                i = find(lit, i + 1)
+            self._memo[lit] = found
+        return found
+
+    def has_any(self, lits: tuple[str, ...]) -> bool:
+        where = self.where
+        return any(lit in where for lit in lits)
+
+
+class Anchored:
+    """A compiled pattern with its start literals; :meth:`finditer` gives exactly ``pattern.finditer``."""
+
+    __slots__ = ("rx", "lits", "need")
+
+    def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
+        """``max_n``: how many start literals at most; more literals are more selective but each one costs
+        a ``str.find`` pass."""
+        self.rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
+        self.lits = start_literals(self.rx, max_n)
+        self.need = required_literals(self.rx) if self.lits is not None else None
+
+    def starts(self, finder: Finder) -> list[int]:
+        """Positions where a start literal occurs, in order (empty when a required word is missing)."""
+        assert self.lits is not None
+        if self.need is not None and not finder.has_any(self.need):
+            return []
+        if len(self.lits) == 1:
+            return finder.positions(self.lits[0])
+        found: set[int] = set()
+        for lit in self.lits:
+            found.update(finder.positions(lit))
+        return sorted(found)
+
+    def finditer(self, s: str, finder: Finder) -> Iterator[re.Match[str]]:
+        """Matches of the pattern in ``s``; ``finder`` searches ``s`` lower-cased and :func:`folded`."""
+        if self.lits is None:
+            yield from self.rx.finditer(s)
+            return
+        pos = 0
+        match = self.rx.match
+        for p in self.starts(finder):
+            if p < pos:
+                continue
+            m = match(s, p)
+            if m is not None:
+                yield m
+                pos = m.end()
+
+    def search(self, s: str, finder: Finder) -> re.Match[str] | None:
+        for m in self.finditer(s, finder):
+            return m
+        return None
+
+
+class RuleSet:
+    """The rules of one family as one leftmost-first alternation, like ``combine()`` compiles them, but
+    each top-level alternative of each rule is its own anchored pattern. At a position the alternatives are
+    tried in their order in the combined pattern and the first that matches wins, which is what the
+    alternation does; an alternative whose start literal is not at that position cannot match there."""
+
+    __slots__ = ("parts", "combined", "names")
+
+    def __init__(self, rules: list[tuple[str, str]], flags: int = 0, max_n: int = _MAX_N) -> None:
+        self.parts: list[tuple[Anchored, str]] = []
+        for name, rx in rules:
+            for alt in split_alternatives(rx):
+                self.parts.append((Anchored(alt, flags, max_n), name))
+        # With a rule whose start cannot be pinned down, run the combined pattern as it is.
+        self.combined: Pattern[str] | None = None
+        self.names = {f"r{i}": name for i, (name, _) in enumerate(rules)}
+        if any(a.lits is None for a, _ in self.parts):
+            self.combined = re.compile("|".join(f"(?P<r{i}>{rx})" for i, (_, rx) in enumerate(rules)), flags)
+
+    def find(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
+        """(start, end, rule name) of every match, as ``finditer`` over the combined pattern gives them."""
+        if self.combined is not None:
+            return [(m.start(), m.end(), self.names[m.lastgroup or ""]) for m in self.combined.finditer(s)]
+        at: dict[int, list[int]] = {}
+        for k, (a, _name) in enumerate(self.parts):
+            for p in a.starts(finder):
+                ks = at.get(p)
+                if ks is None:
+                    at[p] = [k]
+                else:
+                    ks.append(k)
+        out: list[tuple[int, int, str]] = []
+        pos = 0
+        parts = self.parts
+        for p in sorted(at):
+            if p < pos:
+                continue
+            for k in at[p]:  # already in pattern order: parts were visited in order
+                a, name = parts[k]
+                m = a.rx.match(s, p)
+                if m is not None:
+                    out.append((p, m.end(), name))
+                    pos = m.end()
+                    break
+        return out
