@@ -128,10 +128,13 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
     write_manifest(out, sweep, runs)
     state = {"tokens": 0, "cost": 0.0, "cost_known": True, "failed": 0, "skipped": 0}
     prices = sweep.price_table()
+    # Narrow enough for an 80-column terminal or log: the sweep name goes on its own line.
+    console.print(f"[bold]{terminal_safe(sweep.name)}[/]: {len(runs)} run(s) into {terminal_safe(str(out))}",
+                  highlight=False)
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("runs  [red]{task.fields[failed]} failed[/]  {task.fields[skipped]} resumed  "
-                   "{task.fields[tokens]:,} tokens  {task.fields[cost]}"),
+        BarColumn(bar_width=16), MofNCompleteColumn(),
+        TextColumn("runs [red]{task.fields[failed]} failed[/] {task.fields[skipped]} resumed "
+                   "{task.fields[tokens]:,} tok {task.fields[cost]}"),
         TimeElapsedColumn(), console=console, transient=False)
     task = progress.add_task(sweep.name, total=len(runs), failed=0, skipped=0, tokens=0, cost="$0.0000")
 
