@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# bench/ is not an installed package; tests import its load server as `bench.loadserver`.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 SEED_DIR = SHARED / "data" / "we-the-ai-assistants"
 SEED_FILES = sorted(SEED_DIR.glob("egomaniac_*.txt"))
