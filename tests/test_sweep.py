@@ -252,3 +252,11 @@ def test_python_api_runs_a_sweep_file(tmp_path: Path):
     outcomes = run_sweep(f, tmp_path / "out")
     assert [o.status for o in outcomes] == ["done"] * 8
     assert {o.run_id for o in outcomes} == {r.run_id for r in expand(load_sweep(f))}
+
+
+def test_embedded_sampling_applies_only_to_agents_moved_to_the_local_model():
+    sweep = load_sweep(ROOT / "scenarios/sweeps/egomaniac-identity.yaml")
+    real = expand(sweep)[0].scenario.agents[0].sampling
+    local = expand(sweep, embedded=True)[0].scenario.agents[0].sampling
+    assert real.temperature == 0 and real.max_tokens is None
+    assert local.temperature == 0.7 and local.max_tokens == 64
