@@ -77,6 +77,11 @@ class ProviderAgent(BaseChatAgent):
         except ScriptExhausted as exc:
             # Ends the conversation through StopMessageTermination; not an error, and not a turn.
             return Response(chat_message=StopMessage(content=f"script_exhausted: {exc}", source=self.name))
+        except Exception as exc:
+            # A provider that failed for good (or retries ran out) ends the conversation the same way, so the
+            # transcript records the error; raising would make autogen log a traceback and wrap the message.
+            return Response(chat_message=StopMessage(content=f"error: {type(exc).__name__}: {exc}",
+                                                     source=self.name))
         latency = time.perf_counter() - t0
         self._history.append(Turn("assistant", completion.text, self.name))
         call = {

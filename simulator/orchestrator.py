@@ -146,6 +146,8 @@ async def run_conversation(
         async for item in team.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
+            elif isinstance(item, StopMessage) and item.content.startswith("error: "):
+                error = redact(item.content[len("error: "):])[:2000]
             elif isinstance(item, BaseTextChatMessage) and not isinstance(item, StopMessage):
                 call = json.loads(item.metadata.get(CALL_KEY, "{}"))
                 record(Message(
@@ -158,6 +160,8 @@ async def run_conversation(
                 ))
                 index += 1
         finished = True
+        if error is not None:
+            stop_reason = "error"
     except Exception as exc:  # a provider failed for good, or the team raised: record it, keep the transcript
         stop_reason, error, finished = "error", redact(_short_error(exc)), True
     finally:
