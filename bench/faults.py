@@ -63,29 +63,62 @@ def write_plan(folder: Path, url: str, root: str, n: int, turns: int) -> Path:
     return folder / "sweep.yaml"
 
 
+WORKERS = 2
+
+
 def sweep_cmd(sweep: Path, out: Path, concurrency: int) -> list[str]:
     return [sys.executable, "-m", "simulator.cli", "sweep", str(sweep), "--out", str(out),
-            "--concurrency", str(concurrency)]
+            "--concurrency", str(concurrency), "--workers", str(WORKERS)]
 
 
-def run_sweep(sweep: Path, out: Path, concurrency: int) -> float:
+def _wait_first_transcript(out: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while not any(out.glob("*.jsonl")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+
+
+def run_sweep(sweep: Path, out: Path, concurrency: int) -> tuple[float, float]:
+    """Run to the end; returns (total seconds, seconds from the first transcript to the end)."""
     t0 = time.perf_counter()
-    r = subprocess.run(sweep_cmd(sweep, out, concurrency), cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"sweep failed ({r.returncode}): {r.stderr[-2000:]}")
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(sweep_cmd(sweep, out, concurrency), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    _wait_first_transcript(out, proc)
+    t_first = time.perf_counter()
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"sweep failed ({proc.returncode}): {err[-2000:]}")
+    t_end = time.perf_counter()
+    return t_end - t0, t_end - t_first
 
 
 def killed_then_resumed(sweep: Path, out: Path, concurrency: int, kill_after: float) -> dict[str, int]:
     proc = subprocess.Popen(sweep_cmd(sweep, out, concurrency), cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
+    # The random moment is counted from the first transcript, so the kill lands while runs are being
+    # written, not during interpreter start-up.
+    _wait_first_transcript(out, proc)
     time.sleep(kill_after)
-    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and any worker processes, mid-write or not
+    # Only the sweep process is killed, as the OOM killer or a closed laptop would: its worker processes must
+    # die with it (a surviving worker would race the resumed sweep for the same files).
+    os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    time.sleep(0.5)
+    orphans = [pid for pid in subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True,
+                                             text=True).stdout.split() if _alive(int(pid))]
+    if orphans:
+        raise SystemExit(f"worker processes outlived the killed sweep: {orphans}")
     partial = sum(1 for f in out.glob("*.jsonl") if '"type": "footer"' not in f.read_text())
     complete_at_kill = sum(1 for f in out.glob("*.jsonl")) - partial
     run_sweep(sweep, out, concurrency)
     return {"complete_at_kill": complete_at_kill, "partial_at_kill": partial}
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped (in a container nobody may reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def load(folder: Path) -> tuple[dict[str, list[dict]], int]:
@@ -112,18 +145,18 @@ def main() -> None:
     p.add_argument("-c", "--concurrency", type=int, default=64)
     p.add_argument("--latency-ms", type=float, default=20)
     p.add_argument("--seed", type=int, default=None, help="seed of the kill moment (default: random)")
-    p.add_argument("--quick", action="store_true", help="60 conversations")
+    p.add_argument("--quick", action="store_true", help="60 conversations, 8 at once")
     a = p.parse_args()
     if a.quick:
-        a.conversations = 60
+        a.conversations, a.concurrency = 60, 8
     rng = random.Random(a.seed)
     faults = ["--latency-ms", str(a.latency_ms), "--jitter-ms", str(a.latency_ms / 2), "--rate-429", "0.10",
               "--rate-500", "0.02", "--rate-hang", "0.01", "--seed", str(rng.randrange(10**6))]
     with ServerProcess(*faults) as server, tempfile.TemporaryDirectory() as tmp:
         sweep = write_plan(Path(tmp) / "plan", server.base_url, server.root_url, a.conversations, a.turns)
         planned = 2 * ((a.conversations + 1) // 2)
-        ref_s = run_sweep(sweep, Path(tmp) / "reference", a.concurrency)
-        kill_after = rng.uniform(0.2, 0.8) * ref_s
+        ref_s, ref_active = run_sweep(sweep, Path(tmp) / "reference", a.concurrency)
+        kill_after = rng.uniform(0.1, 0.8) * ref_active
         kill = killed_then_resumed(sweep, Path(tmp) / "resumed", a.concurrency, kill_after)
         counters = json.loads(server.stop().strip().splitlines()[-1])
         ref, ref_corrupt = load(Path(tmp) / "reference")
@@ -139,7 +172,7 @@ def main() -> None:
                "corrupt_lines": ref_corrupt + res_corrupt, "equal_to_uninterrupted": equal}
     print(f"planned {planned} conversations; server faults: {counters.get('rate_limited')} x 429, "
           f"{counters.get('errors')} x 500, {counters.get('hung')} hung, of {counters.get('requests')} requests")
-    print(f"uninterrupted sweep: {ref_s:.1f} s; killed with SIGKILL after {kill_after:.1f} s "
+    print(f"uninterrupted sweep: {ref_s:.1f} s; killed with SIGKILL {kill_after:.1f} s after its first transcript "
           f"({kill['complete_at_kill']} complete, {kill['partial_at_kill']} partial), then resumed")
     print(f"after resume: {complete}/{planned} complete, {duplicates} duplicates, "
           f"{figures['corrupt_lines']} corrupt lines, {set_aside} partial file(s) kept aside in .partial/")

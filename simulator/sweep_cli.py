@@ -111,14 +111,14 @@ def folder_lock(out: Path) -> Iterator[None]:
 
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-            make_provider=None) -> list:
+            make_provider=None, workers: int = 1) -> list:
     with folder_lock(out):
         return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
-                        make_provider=make_provider)
+                        make_provider=make_provider, workers=workers)
 
 
 def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-             make_provider=None) -> list:
+             make_provider=None, workers: int = 1) -> list:
     import asyncio
 
     from .executor import ExecOptions, Executor
@@ -150,6 +150,9 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
             state["failed"] += 1
         if o.status == "skipped":
             state["skipped"] += 1
+        if workers > 1:  # worker processes report per run, not per message
+            state["tokens"] += o.prompt_tokens + o.completion_tokens
+            progress.update(task, tokens=state["tokens"])
         if o.path.exists():
             try:
                 c = _run_cost(o.path, prices)
@@ -161,7 +164,8 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
                 state["cost"] += c
         progress.update(task, advance=1, failed=state["failed"], skipped=state["skipped"], cost=cost_text())
 
-    options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed)
+    options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
+                          workers=workers)
     executor = Executor(out, make_provider or default_provider_factory(), options,
                         on_outcome=on_outcome, on_message=on_message)
     with progress:
@@ -171,7 +175,7 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
 
 def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              make_provider=None) -> list:
+              make_provider=None, workers: int = 1) -> list:
     """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes."""
     from .sweep import expand, load_sweep
 
@@ -179,7 +183,7 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
     runs = expand(sweep, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
     return execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider)
+                   make_provider=make_provider, workers=workers)
 
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
@@ -220,6 +224,9 @@ def register(app: typer.Typer) -> None:
             "--dry-run", help="Print the plan (runs, model calls, estimated tokens and cost); call no model.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as JSON.")] = False,
         concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
+        workers: Annotated[int, typer.Option(
+            "--workers", min=1, max=64,
+            help="Worker processes sharing the conversations (for large sweeps against fast servers).")] = 1,
         max_turns: Annotated[Optional[int], typer.Option(
             "--max-turns", min=1, help="Cap each conversation at N messages, the opening included.")] = None,
         retry_failed: Annotated[bool, typer.Option(
@@ -239,5 +246,6 @@ def register(app: typer.Typer) -> None:
                 print_plan(plan, runs)
             return
         out_dir = out or Path("transcripts") / sweep.name
-        outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed)
+        outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
+                           workers=workers)
         raise typer.Exit(print_outcomes(runs, outcomes, out_dir))
