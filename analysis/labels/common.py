@@ -146,38 +146,29 @@ def negated(low: str, start: int, window: int = 40) -> bool:
 def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, str]]:
     """One compiled alternation with a named group per rule: a single pass finds any rule's trigger.
 
-    Returns the pattern and a map from group name to rule name.
+    Returns the pattern and a map from group name to rule name. :func:`find_all` does not run the
+    alternation itself: it gives the same matches through a :class:`scan.RuleSet` built from the rules
+    (each alternative tried only in messages holding its required words, and only where it can start).
     """
+    rules = list(rules)
     parts = []
     names: dict[str, str] = {}
     for i, (name, rx) in enumerate(rules):
         g = f"r{i}"
         names[g] = name
         parts.append(f"(?P<{g}>{rx})")
-    return re.compile("|".join(parts)), names
+    pattern = re.compile("|".join(parts))
+    _RULESETS[pattern] = RuleSet(rules)
+    return pattern, names
 
 
-# Families registered here are matched through scan.RuleSet: the same matches, found by trying each rule
-# only where its first words occur (see scan.py).
 _RULESETS: dict[Pattern[str], RuleSet] = {}
 
 
-def anchor_rules(pattern: Pattern[str], rules: list[tuple[str, str]], max_n: int = 32) -> None:
-    """Let :func:`find_all` match ``pattern`` (made by :func:`combine` from ``rules``) rule by rule."""
-    _RULESETS[pattern] = RuleSet(rules, max_n=max_n)
-
-
 def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:
-    rs = _RULESETS.get(pattern)
-    if rs is not None:
-        text = doc.text
-        return [Evidence(a, b, text[a:b], name) for a, b, name in rs.find(doc.low, doc.finder)]
-    out = []
-    for m in pattern.finditer(doc.low):
-        g = m.lastgroup
-        assert g is not None
-        out.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], names[g]))
-    return out
+    """Every match of a :func:`combine` pattern in the lower-cased text, as evidence on the original."""
+    text = doc.text
+    return [Evidence(a, b, text[a:b], name) for a, b, name in _RULESETS[pattern].find(doc.low, doc.finder)]
 
 
 def in_question(doc: Doc, pos: int) -> bool:

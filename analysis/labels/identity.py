@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .common import Doc, Evidence, anchor_rules, combine, find_all, negated
+from .common import Doc, Evidence, combine, find_all, negated
 from .scan import Anchored
 
 # Creator and model names, so a bare "I'm Claude" is recognised. "created by X" also accepts any
@@ -44,7 +44,6 @@ _AI_SELF = [
     ("ai_nature", r"\bmy (?:training data|training|programming|developers|creators|model weights|weights|context window|architecture)\b"),
 ]
 _AI_SELF_RX, _AI_SELF_NAMES = combine(_AI_SELF)
-anchor_rules(_AI_SELF_RX, _AI_SELF)  # measured: about 2.5x faster than the combined pattern
 _AI_GATE = ("ai", "a.i.", "artificial", "model", "bot", "assistant", "llm", "program", "network", "my ")
 
 # Identity claims run on the original text (names keep their case); the surrounding words are matched

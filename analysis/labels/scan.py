@@ -19,6 +19,8 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
 
+from .words import Need, required_words, split_group, word_set
+
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
 
@@ -43,6 +45,8 @@ def folded(low: str) -> str:
 _Pre = frozenset[tuple[str, bool]]  # (literal, exact): exact means the element matched exactly this text
 _UNKNOWN: _Pre = frozenset({("", False)})
 _EMPTY: _Pre = frozenset({("", True)})
+AT_START = "\x02"  # stands for "position 0" among start literals
+_AT0: _Pre = frozenset({(AT_START, False)})
 
 
 def _shrink(items: set[tuple[str, bool]], max_n: int) -> set[tuple[str, bool]]:
@@ -99,6 +103,8 @@ def _elem(op, av, icase: bool, max_n: int = _MAX_N) -> _Pre:
                 return _UNKNOWN
             chars |= c
         return frozenset(chars) if len(chars) <= 6 else _UNKNOWN
+    if op is C.AT and av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING):
+        return _AT0  # "^" (without MULTILINE): a match can start only at position 0
     if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
         return _EMPTY  # zero width: ignoring the condition only adds candidate positions
     if op is C.SUBPATTERN:
@@ -128,6 +134,10 @@ def start_literals(pattern: Pattern[str], max_n: int = _MAX_N) -> tuple[str, ...
     lits = {s for s, _ in _seq(tree.data, icase, max_n)}
     if "" in lits:
         return None
+    if any(s.startswith(AT_START) for s in lits):
+        if pattern.flags & re.MULTILINE or re.search(r"\(\?[a-zA-Z-]*m", pattern.pattern):
+            return None  # "^" would also match after each line break
+        lits = {AT_START if s.startswith(AT_START) else s for s in lits}
     # Drop literals that extend another one: the shorter one already finds those positions.
     keep = sorted(lits, key=len)
     out: list[str] = []
@@ -135,23 +145,6 @@ def start_literals(pattern: Pattern[str], max_n: int = _MAX_N) -> tuple[str, ...
         if not any(s.startswith(t) for t in out):
             out.append(s)
     return tuple(sorted(out))
-
-
-def required_literals(pattern: Pattern[str]) -> tuple[str, ...] | None:
-    """A small set of literal strings one of which every match contains somewhere (the most selective
-    mandatory element of the pattern), or None. Used to skip a rule whose key word is absent."""
-    tree = _parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE)
-    best: tuple[str, ...] | None = None
-    for op, av in tree.data:
-        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
-            continue
-        lits = {s for s, _ in _elem(op, av, False)}
-        if "" in lits or len(lits) > 8:
-            continue
-        cand = tuple(sorted(lits))
-        if best is None or min(map(len, cand)) > min(map(len, best)):
-            best = cand
-    return best
 
 
 def split_alternatives(rx: str) -> list[str]:
@@ -184,48 +177,93 @@ def split_alternatives(rx: str) -> list[str]:
 
 
 class Finder:
-    """Where start literals occur in one message, found once per literal and shared by all rules."""
+    """One message as the rules see it: its words (:func:`words.word_set`) and where start literals occur
+    (found once per literal with ``str.find``, shared by all rules). ``where`` is the lower-cased,
+    :func:`folded` text."""
 
-    __slots__ = ("where", "_memo")
+    __slots__ = ("where", "_memo", "_words")
 
     def __init__(self, where: str) -> None:
         self.where = where
         self._memo: dict[str, list[int]] = {}
+        self._words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = word_set(self.where)
+        return self._words
 
     def positions(self, lit: str) -> list[int]:
         found = self._memo.get(lit)
         if found is None:
-            found = []
-            find = self.where.find
-            i = find(lit)
-            while i >= 0:
-                found.append(i)
-                i = find(lit, i + 1)
+            if lit == AT_START:
+                found = [0]
+            else:
+                found = []
+                find = self.where.find
+                i = find(lit)
+                while i >= 0:
+                    found.append(i)
+                    i = find(lit, i + 1)
             self._memo[lit] = found
         return found
 
-    def has_any(self, lits: tuple[str, ...]) -> bool:
-        where = self.where
-        return any(lit in where for lit in lits)
+
+def _useful(needs: list[Need]) -> tuple[Need, ...]:
+    """The requirements worth checking: the cheapest, plus any other that holds no very common word."""
+    return tuple(n for i, n in enumerate(needs[:3]) if i == 0 or n.cost < 1000)
+
+
+def _first_words(lits: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Start literals cut after their first word and the character after it ("i'd be h" -> "i'"): fewer
+    distinct literals to search for, shared between rules, at the price of a few more quick failed matches."""
+    if lits is None:
+        return None
+    cut = set()
+    for lit in lits:
+        m = _FIRST_WORD.match(lit)
+        cut.add(lit[:m.end()] if m else lit)
+    out: list[str] = []
+    for s in sorted(cut, key=len):
+        if not any(s.startswith(t) for t in out):
+            out.append(s)
+    return tuple(sorted(out))
+
+
+_FIRST_WORD = re.compile(r"\w+\W")
 
 
 class Anchored:
-    """A compiled pattern with its start literals; :meth:`finditer` gives exactly ``pattern.finditer``."""
+    """A compiled pattern with its start literals and required words; :meth:`finditer` gives exactly
+    ``pattern.finditer``, trying the pattern only where a start literal occurs, and not at all when a
+    required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "need")
+    __slots__ = ("rx", "lits", "needs")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
         a ``str.find`` pass."""
         self.rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
-        self.lits = start_literals(self.rx, max_n)
-        self.need = required_literals(self.rx) if self.lits is not None else None
+        self.lits = _first_words(start_literals(self.rx, max_n))
+        self.needs = _useful(required_words(self.rx))
 
-    def starts(self, finder: Finder) -> list[int]:
-        """Positions where a start literal occurs, in order (empty when a required word is missing)."""
-        assert self.lits is not None
-        if self.need is not None and not finder.has_any(self.need):
-            return []
+    def possible(self, finder: Finder) -> bool:
+        """False when the message lacks a word every match needs."""
+        if not self.needs:
+            return True
+        words, where = finder.words, finder.where
+        return all(n.met(words, where) for n in self.needs)
+
+    def starts(self, s: str, finder: Finder) -> list[int]:
+        """Positions, in order, where a match may start: where a start literal occurs, or (when the start
+        cannot be pinned down) every position where the pattern matches."""
+        if self.lits is None:
+            out, search, p = [], self.rx.search, 0
+            while (m := search(s, p)) is not None:
+                out.append(m.start())
+                p = m.start() + 1
+            return out
         if len(self.lits) == 1:
             return finder.positions(self.lits[0])
         found: set[int] = set()
@@ -234,13 +272,15 @@ class Anchored:
         return sorted(found)
 
     def finditer(self, s: str, finder: Finder) -> Iterator[re.Match[str]]:
-        """Matches of the pattern in ``s``; ``finder`` searches ``s`` lower-cased and :func:`folded`."""
+        """Matches of the pattern in ``s``; ``finder`` indexes ``s`` lower-cased and :func:`folded`."""
+        if not self.possible(finder):
+            return
         if self.lits is None:
             yield from self.rx.finditer(s)
             return
         pos = 0
         match = self.rx.match
-        for p in self.starts(finder):
+        for p in self.starts(s, finder):
             if p < pos:
                 continue
             m = match(s, p)
@@ -256,46 +296,71 @@ class Anchored:
 
 class RuleSet:
     """The rules of one family as one leftmost-first alternation, like ``combine()`` compiles them, but
-    each top-level alternative of each rule is its own anchored pattern. At a position the alternatives are
-    tried in their order in the combined pattern and the first that matches wins, which is what the
-    alternation does; an alternative whose start literal is not at that position cannot match there."""
+    each alternative of each rule is its own pattern (top-level ``|`` split, and ``\\b(?:a|b)\\b`` split into
+    ``\\b(?:a)\\b``, ``\\b(?:b)\\b``: :func:`words.split_group`).
 
-    __slots__ = ("parts", "combined", "names")
+    For a message, only the alternatives whose required words it contains are candidates (one set
+    intersection against an index word -> alternatives); each is tried only where its start literals
+    occur. At a position the candidates are tried in their order in the combined pattern and the first
+    that matches wins; the next match is looked for after its end. That is what ``finditer`` over the
+    alternation does, and an alternative that is not tried at a position could not have matched there."""
+
+    __slots__ = ("parts", "index", "triggers", "by_sub", "always")
 
     def __init__(self, rules: list[tuple[str, str]], flags: int = 0, max_n: int = _MAX_N) -> None:
         self.parts: list[tuple[Anchored, str]] = []
         for name, rx in rules:
             for alt in split_alternatives(rx):
-                self.parts.append((Anchored(alt, flags, max_n), name))
-        # With a rule whose start cannot be pinned down, run the combined pattern as it is.
-        self.combined: Pattern[str] | None = None
-        self.names = {f"r{i}": name for i, (name, _) in enumerate(rules)}
-        if any(a.lits is None for a, _ in self.parts):
-            self.combined = re.compile("|".join(f"(?P<r{i}>{rx})" for i, (_, rx) in enumerate(rules)), flags)
+                for sub in split_group(alt):
+                    self.parts.append((Anchored(sub, flags, max_n), name))
+        # Index: word -> alternatives whose cheapest requirement it meets; substrings are checked directly.
+        index: dict[str, list[int]] = {}
+        by_sub: list[tuple[str, int]] = []
+        always: list[int] = []
+        for k, (a, _name) in enumerate(self.parts):
+            if _parser.parse(a.rx.pattern, a.rx.flags & ~re.UNICODE).getwidth()[0] == 0:
+                raise ValueError(f"rule can match the empty string: {a.rx.pattern!r}")
+            if not a.needs:
+                always.append(k)
+                continue
+            for w in a.needs[0].words:
+                index.setdefault(w, []).append(k)
+            by_sub.extend((sub, k) for sub in a.needs[0].subs)
+        self.index = {w: tuple(ks) for w, ks in index.items()}
+        self.triggers = frozenset(index)
+        self.by_sub = tuple(by_sub)
+        self.always = tuple(always)
 
     def find(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
         """(start, end, rule name) of every match, as ``finditer`` over the combined pattern gives them."""
-        if self.combined is not None:
-            return [(m.start(), m.end(), self.names[m.lastgroup or ""]) for m in self.combined.finditer(s)]
-        at: dict[int, list[int]] = {}
-        for k, (a, _name) in enumerate(self.parts):
-            for p in a.starts(finder):
-                ks = at.get(p)
-                if ks is None:
-                    at[p] = [k]
-                else:
-                    ks.append(k)
-        out: list[tuple[int, int, str]] = []
-        pos = 0
+        words, where = finder.words, finder.where
+        cands: set[int] = set(self.always)
+        index = self.index
+        for w in self.triggers.intersection(words):
+            cands.update(index[w])
+        for sub, k in self.by_sub:
+            if sub in where:
+                cands.add(k)
+        if not cands:
+            return []
         parts = self.parts
-        for p in sorted(at):
-            if p < pos:
+        tries: list[tuple[int, int]] = []
+        for k in cands:
+            a = parts[k][0]
+            if len(a.needs) > 1 and not all(n.met(words, where) for n in a.needs[1:]):
                 continue
-            for k in at[p]:  # already in pattern order: parts were visited in order
-                a, name = parts[k]
-                m = a.rx.match(s, p)
-                if m is not None:
-                    out.append((p, m.end(), name))
-                    pos = m.end()
-                    break
+            tries.extend([(p, k) for p in a.starts(s, finder)])
+        if not tries:
+            return []
+        tries.sort()
+        out: list[tuple[int, int, str]] = []
+        end = 0
+        for p, k in tries:
+            if p < end:
+                continue  # inside the previous match (or a later candidate at its start)
+            a, name = parts[k]
+            m = a.rx.match(s, p)
+            if m is not None:
+                end = m.end()
+                out.append((p, end, name))
         return out

@@ -1,0 +1,313 @@
+"""Word gating: the whole words every match of a rule must contain, read from the rule's parse tree.
+
+A message is split into words once (:func:`word_set`); a rule whose required words are all absent cannot
+match it and is never tried. This is exact, not a heuristic: :func:`required_words` only returns a set of
+words when *every* possible match of the pattern contains one of them as a complete word (a maximal run of
+``\\w`` characters, the same runs ``re`` sees as words for ``\\b``), so skipping the rule when none of them
+occurs changes nothing.
+
+How the words are found. The pattern's top-level sequence (groups flattened) is cut into segments at
+elements that are unknown (``\\w+``, ``[^.!?]{0,60}``...) or pure separators (``\\b``, a space, ``\\s+``,
+``^``). Each segment's possible texts are listed exactly (``(?:good|great) point`` -> "good point", "great
+point"); a word inside such a text is complete when a non-word character or a separator elsewhere in the
+pattern bounds it on both sides. If every text of a segment holds a complete word, the segment gives one
+word per text (the least common one), and every match contains one of those words.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+
+SEP = "\x00"  # a character, or an edge, that is certainly not a word character
+UNK = "\x01"  # anything: possibly word characters
+_CAP = 4096  # at most this many texts per segment
+_WORD_CHAR = re.compile(r"\w")
+_WORD_RUN = re.compile(r"\w+")
+
+# The words of everyday English (and of these conversations) that occur in almost every message: gating a
+# rule on one of them saves nothing, so a rarer required word is preferred where the rule has one.
+COMMON = frozenset(
+    """a an the and or but if so as at by for from in into of on to up with about than then there here this that
+    these those it its is are was were be been being am do does did have has had will would can could should may
+    might must shall not no yes i me my mine you your yours we us our ours they them their he she his her him
+    what which who how why when where all any some one just also very really more most much many well like get
+    let s t re ve ll d m what's it's that's i'm you're""".split()
+)
+
+
+def cost(word: str) -> int:
+    """Rough cost of gating on ``word``: how often a message can be expected to contain it."""
+    if word in COMMON:
+        return 1000
+    return 30 if len(word) <= 3 else 1
+
+
+# --- the words of a message -------------------------------------------------------------------------------
+
+# ASCII text: every non-word character becomes a space, then ``str.split`` gives exactly the ``\w+`` runs
+# (about half the time of ``re.findall``). Other text goes through ``re.findall``.
+_NON_WORD_ASCII = str.maketrans({chr(c): " " for c in range(128) if not _WORD_CHAR.match(chr(c))})
+
+
+def word_set(low: str) -> frozenset[str]:
+    """The ``\\w+`` runs of a lower-cased (and :func:`scan.folded`) text."""
+    if low.isascii():
+        return frozenset(low.translate(_NON_WORD_ASCII).split())
+    return frozenset(_WORD_RUN.findall(low))
+
+
+# --- what a pattern can match ----------------------------------------------------------------------------
+
+_Texts = frozenset[str] | None  # None: unknown
+
+
+def _char(code: int) -> str | None:
+    ch = chr(code)
+    if not ch.isascii() and ch.lower() != ch.upper():
+        return None  # a cased non-ASCII letter: its case folding is not modelled
+    return ch.lower()
+
+
+def _is_sep(s: str) -> bool:
+    """A non-empty text with no word character in it."""
+    return bool(s) and UNK not in s and not _WORD_CHAR.search(s)
+
+
+def _product(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    if len(a) * len(b) > _CAP:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _seq_texts(items, icase: bool) -> _Texts:
+    out: frozenset[str] | None = frozenset({""})
+    for op, av in items:
+        el = _texts(op, av, icase)
+        out = _product(out, el if el is not None else frozenset({UNK}))
+        if out is None:
+            return None
+    return out
+
+
+def _class_texts(av) -> _Texts:
+    chars: set[str] = set()
+    for op, a in av:
+        if op is C.LITERAL:
+            c = _char(a)
+            if c is None:
+                return None
+            chars.add(c if _WORD_CHAR.match(c) else SEP)
+        elif op is C.CATEGORY and a in (C.CATEGORY_SPACE, C.CATEGORY_NOT_WORD):
+            chars.add(SEP)
+        else:
+            return None  # ranges, negation, word categories: many word characters
+    if chars == {SEP}:
+        return frozenset({SEP})
+    return frozenset(chars) if len(chars) <= 8 else None
+
+
+def _texts(op, av, icase: bool) -> _Texts:
+    """Every text the element can match (SEP standing for any non-word characters), or None."""
+    if op is C.LITERAL:
+        c = _char(av)
+        if c is None:
+            return None
+        return frozenset({c})
+    if op is C.IN:
+        return _class_texts(av)
+    if op is C.AT:
+        # \b, ^, $, \A, \Z: zero width, but the other side of a word character next to it is not a word
+        # character (or the edge of the text). \B says nothing useful.
+        return frozenset({""}) if av is C.AT_NON_BOUNDARY else frozenset({SEP})
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return frozenset({""})  # zero width; ignoring the condition only allows more texts
+    if op is C.SUBPATTERN:
+        _group, add, delete, sub = av
+        ic = (icase or bool(add & re.IGNORECASE)) and not (delete & re.IGNORECASE)
+        return _seq_texts(sub.data if hasattr(sub, "data") else sub, ic)
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            t = _seq_texts(alt.data if hasattr(alt, "data") else alt, icase)
+            if t is None:
+                return None
+            out |= t
+        return frozenset(out) if len(out) <= _CAP else None
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        lo, hi, sub = av
+        inner = _seq_texts(sub.data if hasattr(sub, "data") else sub, icase)
+        if inner is None:
+            return None
+        if all(_is_sep(t) for t in inner):
+            return frozenset({SEP}) if lo >= 1 else frozenset({"", SEP})
+        if hi > 3:
+            return None
+        out2: set[str] = set()
+        for k in range(lo, hi + 1):
+            acc: frozenset[str] | None = frozenset({""})
+            for _ in range(k):
+                acc = _product(acc, inner) if acc is not None else None
+            if acc is None:
+                return None
+            out2 |= acc
+        return frozenset(out2) if len(out2) <= _CAP else None
+    return None  # ., [^...], \w, back-references...
+
+
+def _flatten(items, icase: bool) -> list[tuple[object, object, bool]]:
+    """The top-level sequence with plain groups opened, each element with its case flag."""
+    out: list[tuple[object, object, bool]] = []
+    for op, av in items:
+        if op is C.SUBPATTERN:
+            _group, add, delete, sub = av
+            ic = (icase or bool(add & re.IGNORECASE)) and not (delete & re.IGNORECASE)
+            out.extend(_flatten(sub.data if hasattr(sub, "data") else sub, ic))
+        else:
+            out.append((op, av, icase))
+    return out
+
+
+def _complete_words(text: str) -> list[str]:
+    """Word runs of ``text`` bounded on both sides by a non-word character or SEP (UNK bounds nothing)."""
+    words = []
+    for m in _WORD_RUN.finditer(text):
+        a, b = m.start(), m.end()
+        if a == 0 or b == len(text):
+            continue  # the edges of ``text`` are framed by SEP/UNK below, so this does not happen
+        before, after = text[a - 1], text[b]
+        if before != UNK and after != UNK and not _WORD_CHAR.match(before) and not _WORD_CHAR.match(after):
+            words.append(m.group())
+    return words
+
+
+class Need:
+    """Every match contains one of ``words`` as a complete word, or one of ``subs`` as a substring."""
+
+    __slots__ = ("words", "subs", "cost")
+
+    def __init__(self, words: frozenset[str], subs: frozenset[str]) -> None:
+        self.words, self.subs = words, subs
+        self.cost = sum(cost(w) for w in words) + 5 * len(subs)
+
+    def met(self, words: frozenset[str], where: str) -> bool:
+        """Whether a message with these words (its folded lower-cased text ``where``) may hold a match."""
+        if not self.words.isdisjoint(words):
+            return True
+        for sub in self.subs:
+            if sub in where:
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"Need({sorted(self.words)}, subs={sorted(self.subs)})"
+
+
+def _segment_need(texts: frozenset[str], left: str, right: str) -> Need | None:
+    words: set[str] = set()
+    subs: set[str] = set()
+    for t in texts:
+        framed = left + t + right
+        complete = _complete_words(framed)
+        if complete:
+            words.add(min(complete, key=lambda w: (cost(w), -len(w))))
+            continue
+        # No complete word ("cooperat" in "cooperat\w*"): any run of literal word characters still occurs
+        # in every match as a substring.
+        runs = [r for r in _WORD_RUN.findall(framed) if len(r) >= 3]
+        if not runs:
+            return None
+        subs.add(max(runs, key=len))
+    return Need(frozenset(words), frozenset(subs))
+
+
+def required_words(pattern: re.Pattern[str] | str, flags: int = 0) -> list[Need]:
+    """What every match of ``pattern`` contains (each :class:`Need` is met by every match), cheapest
+    first; an empty list when nothing is known."""
+    src = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    fl = pattern.flags if isinstance(pattern, re.Pattern) else flags
+    tree = _parser.parse(src, fl & ~re.UNICODE)
+    items = _flatten(tree.data, bool(tree.state.flags & re.IGNORECASE))
+    needs: list[Need] = []
+    seg: list[tuple[object, object, bool]] = []
+    left = UNK
+    for op, av, ic in items + [(None, None, False)]:
+        t = _texts(op, av, ic) if op is not None else None
+        kind = "end" if op is None else "unk" if t is None else "sep" if all(_is_sep(x) for x in t) else "seg"
+        if kind == "seg":
+            seg.append((op, av, ic))
+            continue
+        # A segment ends here: list its texts and see which words they must hold.
+        right = SEP if kind == "sep" else UNK
+        if seg:
+            texts: _Texts = frozenset({""})
+            for sop, sav, sic in seg:
+                el = _texts(sop, sav, sic)
+                assert el is not None
+                texts = _product(texts, el) if texts is not None else None
+            if texts is not None:
+                need = _segment_need(texts, left, right)
+                if need is not None:
+                    needs.append(need)
+        seg = []
+        left = right
+    needs.sort(key=lambda n: (n.cost, len(n.words) + len(n.subs)))
+    return needs
+
+
+def split_group(alt: str) -> list[str]:
+    """``\\b(?:A|B|C)\\b`` -> ``\\b(?:A)\\b``, ``\\b(?:B)\\b``, ``\\b(?:C)\\b``; anything else unchanged.
+
+    At one position ``re`` tries A, B, C in order, each followed by the rest of the pattern, so the
+    alternation matches exactly where (and what) the first of the three patterns that matches there does:
+    with the leftmost-first merge of :class:`scan.RuleSet` the result is the same. The prefix and suffix
+    may only be ``\\b`` or nothing (they match in one way at most, so the order of attempts is unchanged).
+    """
+    from .scan import split_alternatives
+
+    for pre in ("\\b", ""):
+        if not alt.startswith(pre + "(?:"):
+            continue
+        body = alt[len(pre) + 3:]
+        close = _closing(body)
+        if close is None:
+            return [alt]
+        suf = body[close + 1:]
+        if suf not in ("\\b", ""):
+            return [alt]
+        subs = split_alternatives(body[:close])
+        if len(subs) == 1:
+            return [alt]
+        return [f"{pre}(?:{s}){suf}" for s in subs]
+    return [alt]
+
+
+def _closing(body: str) -> int | None:
+    """Index of the parenthesis closing a group whose body starts at ``body[0]``."""
+    depth, cls, i = 0, False, 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if cls:
+            if c == "]":
+                cls = False
+        elif c == "[":
+            cls = True
+            if body[i + 1:i + 2] == "^":
+                i += 1
+            if body[i + 1:i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return None
+
+
+__all__ = ["COMMON", "Need", "required_words", "split_group", "word_set"]
