@@ -12,7 +12,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable, Pattern
 
-from .scan import Finder, RuleSet, folded
+from .scan import Finder, RuleSet, folded, split_alternatives
+from .words import required_words, split_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,9 @@ class Doc:
     low: str
     _sent_starts: list[int] | None = None
     _sent_ends: list[int] | None = None
+    _sents: list[tuple[int, int]] | None = None
     _quotes: list[tuple[int, int]] | None = None
+    _has_quote_chars: bool | None = None
     cache: dict[str, object] = field(default_factory=dict)
     _finder: Finder | None = None
 
@@ -61,10 +64,13 @@ class Doc:
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
-        if self._sent_starts is None:
-            self._split()
-        assert self._sent_starts is not None and self._sent_ends is not None
-        return list(zip(self._sent_starts, self._sent_ends))
+        """(start, end) of every sentence; the same list object each time (do not modify it)."""
+        if self._sents is None:
+            if self._sent_starts is None:
+                self._split()
+            assert self._sent_starts is not None and self._sent_ends is not None
+            self._sents = list(zip(self._sent_starts, self._sent_ends))
+        return self._sents
 
     def _split(self) -> None:
         starts: list[int] = []
@@ -74,6 +80,14 @@ class Doc:
                 starts.append(m.start())
                 ends.append(m.end())
         self._sent_starts, self._sent_ends = starts, ends
+
+    def sentence_index(self, pos: int) -> int:
+        """Index of the sentence holding ``pos``, or -1 (before the first sentence, or between two)."""
+        if self._sent_starts is None:
+            self._split()
+        assert self._sent_starts is not None and self._sent_ends is not None
+        i = bisect_right(self._sent_starts, pos) - 1
+        return i if i >= 0 and pos < self._sent_ends[i] else -1
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         if self._sent_starts is None:
@@ -91,7 +105,10 @@ class Doc:
         return self._quotes
 
     def in_quote(self, pos: int) -> bool:
-        if '"' not in self.text and "\u201c" not in self.text and "'" not in self.text and "\u2018" not in self.text:
+        if self._has_quote_chars is None:
+            t = self.text
+            self._has_quote_chars = '"' in t or "\u201c" in t or "'" in t or "\u2018" in t
+        if not self._has_quote_chars:
             return False
         return any(a < pos < b for a, b in self.quotes)
 
@@ -133,10 +150,16 @@ _NEGATION = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\n]|\bbut\b|\bhowever\b|\bthough\b")
 
 
+# Every negation above contains one of these: a window without them is not negated (most are not).
+_MAY_NEGATE = re.compile(r"no|n't|never|without|refuse|decline|neither|hardly|rather than|instead of")
+
+
 def negated(low: str, start: int, window: int = 40) -> bool:
     """True when a negation word precedes ``start`` inside the same clause (up to ``window`` chars back)."""
     lo = max(0, start - window)
     chunk = low[lo:start]
+    if _MAY_NEGATE.search(chunk) is None:
+        return False
     breaks = list(_CLAUSE_BREAK.finditer(chunk))
     if breaks:
         chunk = chunk[breaks[-1].end():]
@@ -171,6 +194,45 @@ def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evi
     return [Evidence(a, b, text[a:b], name) for a, b, name in _RULESETS[pattern].find(doc.low, doc.finder)]
 
 
+class SentenceGate:
+    """Which sentences of a message may hold a match of ``pattern``: those where a word (or substring) that
+    one of its alternatives requires occurs (words.required_words). Only for patterns whose matches never
+    cross a sentence boundary; the caller says why that holds."""
+
+    def __init__(self, pattern: Pattern[str]) -> None:
+        words: set[str] = set()
+        subs: set[str] = set()
+        self.everywhere = False
+        for alt in split_alternatives(pattern.pattern):
+            for part in split_group(alt):
+                needs = required_words(part, pattern.flags)
+                if not needs:
+                    self.everywhere = True
+                    continue
+                words |= needs[0].words
+                subs |= needs[0].subs
+        self.words = frozenset(words)
+        self.subs = tuple(sorted(subs))
+
+    def sentences(self, doc: Doc) -> list[int]:
+        """Indices of the sentences that may hold a match, in order."""
+        if self.everywhere:
+            return list(range(len(doc.sentences)))
+        finder = doc.finder
+        lits = list(self.words.intersection(finder.words))
+        lits.extend(s for s in self.subs if s in finder.where)
+        if not lits:
+            return []
+        found: set[int] = set()
+        for lit in lits:
+            for p in finder.positions(lit):  # substring positions: a superset of where the word occurs
+                found.add(doc.sentence_index(p))
+        found.discard(-1)
+        return sorted(found)
+
+
 def in_question(doc: Doc, pos: int) -> bool:
+    if "?" not in doc.text:
+        return False
     _, end = doc.sentence_of(pos)
     return "?" in doc.text[pos:end]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .common import Doc, Evidence, combine, find_all
+from .common import Doc, Evidence, SentenceGate, combine, find_all
+from .scan import Anchored
 
 _REFUSE = [
     ("declines",
@@ -49,6 +50,12 @@ _FORMULA = re.compile(
     r"for me|the (?:pleasant|engaging|kind) (?:exchange|conversation|discussion)|for now|again)\b"
 )
 _WORD = re.compile(r"[a-z][a-z'\u2019-]{2,}")
+
+# Neither pattern can cross a sentence boundary: a contest match holds no . ! ? or line break (every
+# sentence ends with one, or at the end of the text), and formulae are looked for in one sentence at a
+# time. So each runs only on the sentences holding a word it requires (SentenceGate).
+_CONTEST_SENTENCES = SentenceGate(_CONTEST)
+_FORMULA_SENTENCES = SentenceGate(_FORMULA)
 _STOP = frozenset(
     """the and for are but not you your yours all any can had her was one our out has him his how its may new now
     old see two way who boy did get let put say she too use that this with have from they will would there their
@@ -77,18 +84,20 @@ def task_terms(task: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _task_rx(task: str) -> re.Pattern[str] | None:
+def _task_rx(task: str) -> Anchored | None:
+    """The task's content words, tried only where one of them occurs (scan.Anchored)."""
     terms = task_terms(task)
     if not terms:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
+    return Anchored(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
 
 
 def refusal(doc: Doc, previous: tuple[str, ...]) -> tuple[bool, list[Evidence]]:
     low = doc.low
-    if not any(g in low for g in _REFUSE_GATE):
+    found = find_all(_REFUSE_RX, _REFUSE_NAMES, doc)  # word-gated: cheap when nothing can match
+    if not found or not any(g in low for g in _REFUSE_GATE):
         return False, []
-    ev = [e for e in find_all(_REFUSE_RX, _REFUSE_NAMES, doc) if not doc.in_quote(e.start)]
+    ev = [e for e in found if not doc.in_quote(e.start)]
     return bool(ev), ev
 
 
@@ -97,30 +106,49 @@ def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple
     boasts, refusals of the contest, outcome declarations)."""
     if not task or not task.strip():
         return None, []
-    low = doc.low
+    low, text = doc.low, doc.text
     trx = _task_rx(task)
     on_spans: list[Evidence] = list(on_task_spans)
-    for m in _CONTEST.finditer(low):
+    sentences = doc.sentences
+    for i in _CONTEST_SENTENCES.sentences(doc):
+        a, b = sentences[i]
         # Negation does not matter here: "I don't try to win" is still talk about the contest.
-        on_spans.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], "contest_words"))
+        for m in _CONTEST.finditer(low, a, b):
+            on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "contest_words"))
     if trx is not None:
-        for m in trx.finditer(low):
-            on_spans.append(Evidence(m.start(), m.end(), doc.text[m.start():m.end()], "task_words"))
+        for m in trx.finditer(low, doc.finder):
+            on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "task_words"))
     on_sents: set[tuple[int, int]] = {doc.sentence_of(e.start) for e in on_spans}
+    n_on = len(on_sents)
+    # The answer needs the first three off-task sentences and whether they outnumber the on-task ones:
+    # counting can stop once both are known.
+    enough = max(3, n_on + 1)
+    formula = set(_FORMULA_SENTENCES.sentences(doc))
     off_sents: list[tuple[int, int]] = []
-    for sent in doc.sentences:
+    for i, sent in enumerate(sentences):
         if sent in on_sents:
             continue
         a, b = sent
-        rest = _FORMULA.sub(" ", low[a:b])
-        content = [w for w in _WORD.findall(rest) if w not in _STOP]
-        if len(content) >= 2:
+        words = _WORD.findall(_FORMULA.sub(" ", low[a:b])) if i in formula else _WORD.findall(low, a, b)
+        if _two_content_words(words):
             off_sents.append(sent)
-    n_on, n_off = len(on_sents), len(off_sents)
+            if len(off_sents) >= enough:
+                break
+    n_off = len(off_sents)
     if n_on == 0 or n_off > n_on:
         if off_sents:
-            ev = [Evidence(a, b, doc.text[a:b].strip(), "other_topic") for a, b in off_sents[:3]]
+            ev = [Evidence(a, b, text[a:b].strip(), "other_topic") for a, b in off_sents[:3]]
         else:
-            ev = [Evidence(0, len(doc.text), doc.text.strip(), "nothing_about_task")]
+            ev = [Evidence(0, len(text), text.strip(), "nothing_about_task")]
         return True, ev
     return False, sorted(on_spans, key=lambda e: e.start)[:3]
+
+
+def _two_content_words(words: list[str]) -> bool:
+    n = 0
+    for w in words:
+        if w not in _STOP:
+            n += 1
+            if n == 2:
+                return True
+    return False

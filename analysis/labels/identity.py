@@ -44,6 +44,7 @@ _AI_SELF = [
     ("ai_nature", r"\bmy (?:training data|training|programming|developers|creators|model weights|weights|context window|architecture)\b"),
 ]
 _AI_SELF_RX, _AI_SELF_NAMES = combine(_AI_SELF)
+_SAID_OF_YOU = re.compile(r"\byou\s*,?\s*$")
 _AI_GATE = ("ai", "a.i.", "artificial", "model", "bot", "assistant", "llm", "program", "network", "my ")
 
 # Identity claims run on the original text (names keep their case); the surrounding words are matched
@@ -62,11 +63,23 @@ _CLAIMS = [
 # ("I'm Claude, an AI created by Anthropic").
 _CLAIM_RXS = [(name, re.compile(rx)) for name, rx in _CLAIMS]
 _CLAIM_GATE = re.compile(rf"(?i:by\s+[A-Z]|{_NAME_ALT})")
-# The gate and the claims that start with a first-person phrase are tried only where their first words
-# occur (scan.py: same matches as finditer); "made_me" starts with any name and runs as it is.
-_CLAIM_GATE_AT = Anchored(_CLAIM_GATE, max_n=96)
-_CLAIM_AT = [(name, Anchored(rx) if name in ("i_am_name", "i_am_orgs_model", "my_makers", "based_on") else None, rx)
-             for name, rx in _CLAIM_RXS]
+# Each claim is tried only in messages holding its required words, and only where its first words occur
+# (scan.Anchored: the same matches as finditer). Each has one named group holding the name.
+_CLAIM_AT = [(name, Anchored(rx), next(g for g in rx.groupindex if g.startswith("n"))) for name, rx in _CLAIM_RXS]
+# _CLAIM_GATE, tested on the lower-cased, folded text (the same test, see scan.folded): "by" and a letter,
+# or a known name anywhere (also inside a word: "pi" in "topic"). Short names first: they are found soonest.
+_GATE_BY = re.compile(r"by\s+[a-z]")
+_GATE_NAMES = tuple(sorted({n.lower() for n in KNOWN_NAMES}, key=len))
+
+
+def _claim_gate(where: str) -> bool:
+    """Whether ``_CLAIM_GATE`` finds a match; ``where`` is the folded lower-cased text."""
+    for name in _GATE_NAMES:
+        if name in where:
+            return True
+    return _GATE_BY.search(where) is not None
+
+
 _NOT_NAMES = frozenset({"I", "The", "A", "An", "My", "It", "This", "That", "Our", "Me", "AI"})
 
 _OBS = [
@@ -91,36 +104,36 @@ _OBS_GATE = ("audience", "observ", "watch", "view", "user", "human", "reader", "
 
 def ai_self_reference(doc: Doc) -> tuple[bool, list[Evidence]]:
     low = doc.low
-    if not any(g in low for g in _AI_GATE):
+    found = find_all(_AI_SELF_RX, _AI_SELF_NAMES, doc)  # word-gated: cheap when nothing can match
+    if not found or not any(g in low for g in _AI_GATE):
         return False, []
     ev = []
-    for e in find_all(_AI_SELF_RX, _AI_SELF_NAMES, doc):
+    for e in found:
         if doc.in_quote(e.start) or negated(low, e.start, 20):
             continue
-        if re.search(r"\byou\s*,?\s*$", low[max(0, e.start - 8):e.start]):
+        if _SAID_OF_YOU.search(low[max(0, e.start - 8):e.start]):
             continue  # "you, as an AI, ..." is said of the other agent
         ev.append(e)
     return bool(ev), ev
 
 
 def identity_claim(doc: Doc, agents: tuple[str, ...]) -> tuple[list[str], list[Evidence]]:
-    if _CLAIM_GATE_AT.search(doc.text, doc.finder) is None:
-        return [], []
     agent_names = {a.lower() for a in agents}
     names: list[str] = []
     ev: list[Evidence] = []
     found: list[tuple[int, str, Evidence]] = []
-    for rule, anchored, rx in _CLAIM_AT:
-        for m in (anchored.finditer(doc.text, doc.finder) if anchored is not None else rx.finditer(doc.text)):
+    for rule, anchored, g in _CLAIM_AT:
+        for m in anchored.finditer(doc.text, doc.finder):
             if doc.in_quote(m.start()) or negated(doc.low, m.start(), 20):
                 continue
-            g = next(g for g in ("n1", "n2", "n3", "n4", "n5", "n6") if g in rx.groupindex)
             name = m.group(g).strip(" .,")
             if name in _NOT_NAMES or (name.lower() in agent_names and name.lower() not in _KNOWN_LOWER):
                 continue
             if negated(doc.low, m.start(g), 12):
                 continue  # "I'm not Claude"
             found.append((m.start(g), name, Evidence(m.start(), m.end(), doc.text[m.start():m.end()], rule)))
+    if found and not _claim_gate(doc.finder.where):
+        return [], []  # the gate is part of the rule; tested last because it rarely matters
     # Names in the order they are written.
     for _, name, e in sorted(found, key=lambda x: x[0]):
         if name.lower() not in {n.lower() for n in names}:
@@ -134,7 +147,8 @@ _KNOWN_LOWER = frozenset(n.lower() for n in KNOWN_NAMES)
 
 def observer_reference(doc: Doc) -> tuple[bool, list[Evidence]]:
     low = doc.low
-    if not any(g in low for g in _OBS_GATE):
+    found = find_all(_OBS_RX, _OBS_NAMES, doc)  # word-gated: cheap when nothing can match
+    if not found or not any(g in low for g in _OBS_GATE):
         return False, []
-    ev = [e for e in find_all(_OBS_RX, _OBS_NAMES, doc) if not doc.in_quote(e.start) and not negated(low, e.start, 15)]
+    ev = [e for e in found if not doc.in_quote(e.start) and not negated(low, e.start, 15)]
     return bool(ev), ev

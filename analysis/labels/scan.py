@@ -181,10 +181,11 @@ class Finder:
     (found once per literal with ``str.find``, shared by all rules). ``where`` is the lower-cased,
     :func:`folded` text."""
 
-    __slots__ = ("where", "_memo", "_words")
+    __slots__ = ("where", "ascii", "_memo", "_words")
 
     def __init__(self, where: str) -> None:
         self.where = where
+        self.ascii = where.isascii()
         self._memo: dict[str, list[int]] = {}
         self._words: frozenset[str] | None = None
 
@@ -212,7 +213,16 @@ class Finder:
 
 def _useful(needs: list[Need]) -> tuple[Need, ...]:
     """The requirements worth checking: the cheapest, plus any other that holds no very common word."""
-    return tuple(n for i, n in enumerate(needs[:3]) if i == 0 or n.cost < 1000)
+    if not needs:
+        return ()
+    return (needs[0],) + tuple(sorted((n for n in needs[1:] if n.cost < 1000), key=lambda n: n.cost)[:2])
+
+
+def _all_met(needs: tuple[Need, ...], words: frozenset[str], where: str) -> bool:
+    for n in needs:
+        if n.words.isdisjoint(words) and not any(sub in where for sub in n.subs):
+            return False
+    return True
 
 
 def _first_words(lits: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -239,21 +249,21 @@ class Anchored:
     ``pattern.finditer``, trying the pattern only where a start literal occurs, and not at all when a
     required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "needs")
+    __slots__ = ("rx", "lits", "ascii_lits", "needs", "more")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
         a ``str.find`` pass."""
         self.rx = re.compile(pattern, flags) if isinstance(pattern, str) else pattern
         self.lits = _first_words(start_literals(self.rx, max_n))
+        # An ASCII message holds no literal with other characters ("i\u2019m"): no need to look for them.
+        self.ascii_lits = tuple(lit for lit in self.lits if lit.isascii()) if self.lits is not None else None
         self.needs = _useful(required_words(self.rx))
+        self.more = self.needs[1:]  # checked after the first, which RuleSet finds through its index
 
     def possible(self, finder: Finder) -> bool:
         """False when the message lacks a word every match needs."""
-        if not self.needs:
-            return True
-        words, where = finder.words, finder.where
-        return all(n.met(words, where) for n in self.needs)
+        return not self.needs or _all_met(self.needs, finder.words, finder.where)
 
     def starts(self, s: str, finder: Finder) -> list[int]:
         """Positions, in order, where a match may start: where a start literal occurs, or (when the start
@@ -264,10 +274,11 @@ class Anchored:
                 out.append(m.start())
                 p = m.start() + 1
             return out
-        if len(self.lits) == 1:
-            return finder.positions(self.lits[0])
+        lits = self.ascii_lits if finder.ascii else self.lits
+        if len(lits) == 1:
+            return finder.positions(lits[0])
         found: set[int] = set()
-        for lit in self.lits:
+        for lit in lits:
             found.update(finder.positions(lit))
         return sorted(found)
 
@@ -347,7 +358,7 @@ class RuleSet:
         tries: list[tuple[int, int]] = []
         for k in cands:
             a = parts[k][0]
-            if len(a.needs) > 1 and not all(n.met(words, where) for n in a.needs[1:]):
+            if a.more and not _all_met(a.more, words, where):
                 continue
             tries.extend([(p, k) for p in a.starts(s, finder)])
         if not tries:

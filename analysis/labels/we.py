@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .common import Doc, Evidence
+from .scan import Anchored
 
 REFS = ("dyad", "ai_class", "speaker_org", "speaker_human", "generic", "quoted")
 SOCIAL = frozenset({"dyad", "ai_class"})
@@ -39,8 +40,15 @@ _APOS = "['\u2019]"
 TOKEN = re.compile(
     rf"\b(?:let{_APOS}s|let us|we{_APOS}(?:re|ve|ll|d)|ourselves|ours|our|we|us)\b"
 )
-# Cheap gate: a message with none of these substrings has no first-person plural token.
-_GATE = ("we", "us", "our", "let")
+# The same matches as TOKEN, in a form ``re`` can scan quickly: the pattern starts with a character class
+# (so ``re`` jumps from one l/w/o/u to the next instead of trying every position), the lookbehind after it
+# is TOKEN's leading \b, and each alternative checks the first letter it needs.
+_TOKEN_SCAN = re.compile(
+    rf"[lwou](?<![\w][lwou])(?:(?<=l)et{_APOS}s|(?<=l)et us|(?<=w)e{_APOS}(?:re|ve|ll|d)|(?<=o)urselves|"
+    rf"(?<=o)urs|(?<=o)ur|(?<=w)e|(?<=u)s)\b"
+)
+# Gate: every token holds one of these words, so a message without them has no first-person plural token.
+_GATE = frozenset({"we", "us", "our", "ours", "ourselves", "let"})
 
 _AI_PL = (
     r"(?:ais|a\.i\.s|ai (?:assistants|models|systems|agents|language models|chatbots|entities|beings)|"
@@ -89,6 +97,9 @@ _COMPILED = [
     (ref, name, re.compile(rx, re.I) if "(?-i:" in rx else re.compile(rx), scope, "(?-i:" in rx)
     for ref, name, rx, scope in _RULES
 ]
+# Each rule with the words it requires (words.required_words): a rule whose words are not in the message
+# is not run on its sentences.
+_GATED = [(ref, name, rx, scope, original, Anchored(rx)) for ref, name, rx, scope, original in _COMPILED]
 
 # Reported speech: someone else's words introduced by a verb of saying, token later in the same clause.
 _REPORTED = re.compile(
@@ -96,18 +107,20 @@ _REPORTED = re.compile(
     r"(?:said|says|say|claimed|claims|told me|tells me|wrote|writes|asked|asks|suggested|suggests|argued|argues|"
     r"mentioned|stated|states|insisted|insists|proposed|proposes)\b(?: that|:|,)?"
 )
+_REPORTED_NEEDS = Anchored(_REPORTED)
 _CLAUSE_END = re.compile(r"[.!?;\n]")
 _BOTH = re.compile(r"\s+(?:both|two)\b|\s+(?:are|'re)\s+both\b")
 
 
 def find_tokens(doc: Doc) -> list[WeToken]:
-    low = doc.low
-    if not any(g in low for g in _GATE):
+    if _GATE.isdisjoint(doc.finder.words):
         return []
-    found = list(TOKEN.finditer(low))
+    found = list(_TOKEN_SCAN.finditer(doc.low))
     if not found:
         return []
     text = doc.text
+    finder = doc.finder
+    rules = [r for r in _GATED if r[5].possible(finder)]  # the rules whose required words occur
     # Sentence-level rules run only on the sentences that hold a token.
     decided: dict[int, tuple[str, Evidence]] = {}
     sentences_done: dict[tuple[int, int], list[tuple[str, str, int, int, str]]] = {}
@@ -120,7 +133,7 @@ def find_tokens(doc: Doc) -> list[WeToken]:
         sent = doc.sentence_of(start)
         hits = sentences_done.get(sent)
         if hits is None:
-            hits = _sentence_hits(doc, sent)
+            hits = _sentence_hits(doc, sent, rules)
             sentences_done[sent] = hits
         ref, ev = _classify(doc, start, end, sent, hits)
         decided[start] = (ref, ev)
@@ -133,12 +146,11 @@ def _mostly_upper(text: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
-def _sentence_hits(doc: Doc, sent: tuple[int, int]) -> list[tuple[str, str, int, int, str]]:
+def _sentence_hits(doc: Doc, sent: tuple[int, int], rules: list) -> list[tuple[str, str, int, int, str]]:
     a, b = sent
-    s = doc.low[a:b]
     hits = []
-    for ref, name, rx, scope, original in _COMPILED:
-        for m in rx.finditer(doc.text[a:b] if original else s):
+    for ref, name, rx, scope, original, _gate in rules:
+        for m in rx.finditer(doc.text[a:b] if original else doc.low[a:b]):
             hits.append((ref, name, a + m.start(), a + m.end(), scope))
     return hits
 
@@ -152,7 +164,8 @@ def _classify(doc: Doc, start: int, end: int, sent: tuple[int, int],
             return "quoted", Evidence(qa, qb, text[qa:qb], "inside_quotes")
     a, _ = sent
     before = doc.low[a:start]
-    for m in _REPORTED.finditer(doc.text[a:start]):
+    reported = _REPORTED.finditer(doc.text[a:start]) if _REPORTED_NEEDS.possible(doc.finder) else ()
+    for m in reported:
         tail = before[m.end():]
         if not _CLAUSE_END.search(tail):
             s, e = a + m.start(), a + m.end()

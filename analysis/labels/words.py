@@ -70,6 +70,11 @@ def _char(code: int) -> str | None:
     return ch.lower()
 
 
+def _is_wordish(c: str) -> bool:
+    """A character that is, or may be, a word character."""
+    return c == UNK or bool(_WORD_CHAR.match(c))
+
+
 def _is_sep(s: str) -> bool:
     """A non-empty text with no word character in it."""
     return bool(s) and UNK not in s and not _WORD_CHAR.search(s)
@@ -121,7 +126,15 @@ def _texts(op, av, icase: bool) -> _Texts:
         # \b, ^, $, \A, \Z: zero width, but the other side of a word character next to it is not a word
         # character (or the edge of the text). \B says nothing useful.
         return frozenset({""}) if av is C.AT_NON_BOUNDARY else frozenset({SEP})
-    if op in (C.ASSERT, C.ASSERT_NOT):
+    if op is C.ASSERT:
+        # (?<=[.!?]\s) or (?=\s): zero width, but the neighbour on that side is certainly not a word
+        # character when every text of the condition has a non-word character on that side.
+        direction, sub = av
+        inner = _seq_texts(sub.data if hasattr(sub, "data") else sub, icase)
+        if inner and all(t and not _is_wordish(t[-1] if direction < 0 else t[0]) for t in inner):
+            return frozenset({SEP})
+        return frozenset({""})
+    if op is C.ASSERT_NOT:
         return frozenset({""})  # zero width; ignoring the condition only allows more texts
     if op is C.SUBPATTERN:
         _group, add, delete, sub = av
@@ -142,17 +155,23 @@ def _texts(op, av, icase: bool) -> _Texts:
             return None
         if all(_is_sep(t) for t in inner):
             return frozenset({SEP}) if lo >= 1 else frozenset({"", SEP})
-        if hi > 3:
-            return None
-        out2: set[str] = set()
-        for k in range(lo, hi + 1):
+        out2: set[str] | None = set() if hi <= 3 else None
+        for k in range(lo, hi + 1) if out2 is not None else ():
             acc: frozenset[str] | None = frozenset({""})
             for _ in range(k):
                 acc = _product(acc, inner) if acc is not None else None
             if acc is None:
-                return None
+                out2 = None
+                break
             out2 |= acc
-        return frozenset(out2) if len(out2) <= _CAP else None
+        if out2 is not None and len(out2) <= _CAP:
+            return frozenset(out2)
+        # Too many texts to list ("(?:just |only |really ){0,3}"): what is known is its edges. When every
+        # repetition starts (ends) with a non-word character, so does the whole, if it is not empty.
+        head = SEP if all(t and not _is_wordish(t[0]) for t in inner) else ""
+        tail = SEP if all(t and not _is_wordish(t[-1]) for t in inner) else ""
+        some = head + UNK + tail
+        return frozenset({some}) if lo >= 1 else frozenset({"", some})
     return None  # ., [^...], \w, back-references...
 
 
@@ -189,7 +208,8 @@ class Need:
 
     def __init__(self, words: frozenset[str], subs: frozenset[str]) -> None:
         self.words, self.subs = words, subs
-        self.cost = sum(cost(w) for w in words) + 5 * len(subs)
+        # A substring is looked for in every message, a word only through the index of the message's words.
+        self.cost = sum(cost(w) for w in words) + 100 * len(subs)
 
     def met(self, words: frozenset[str], where: str) -> bool:
         """Whether a message with these words (its folded lower-cased text ``where``) may hold a match."""
@@ -204,22 +224,42 @@ class Need:
         return f"Need({sorted(self.words)}, subs={sorted(self.subs)})"
 
 
-def _segment_need(texts: frozenset[str], left: str, right: str) -> Need | None:
-    words: set[str] = set()
-    subs: set[str] = set()
+def _segment_needs(texts: frozenset[str], left: str, right: str) -> list[Need]:
+    """What every text of a segment holds, as up to three alternatives: a complete word of each text (its
+    least common one); the same but a substring where a text has no complete word ("defeat" in
+    "defeat\\w*"); the longest stretch of literal characters of each text ("and you?", "i agree")."""
+    words: set[str] | None = set()
+    mixed: set[str] | None = set()
+    mixed_subs: set[str] = set()
+    subs: set[str] | None = set()
     for t in texts:
-        framed = left + t + right
-        complete = _complete_words(framed)
+        complete = _complete_words(left + t + right)
+        pieces = [p for p in re.split(f"[{SEP}{UNK}]", t) if len(p.strip()) >= 3]
         if complete:
-            words.add(min(complete, key=lambda w: (cost(w), -len(w))))
-            continue
-        # No complete word ("cooperat" in "cooperat\w*"): any run of literal word characters still occurs
-        # in every match as a substring.
-        runs = [r for r in _WORD_RUN.findall(framed) if len(r) >= 3]
-        if not runs:
-            return None
-        subs.add(max(runs, key=len))
-    return Need(frozenset(words), frozenset(subs))
+            best = min(complete, key=lambda w: (cost(w), -len(w)))
+            if words is not None:
+                words.add(best)
+            if mixed is not None:
+                mixed.add(best)
+        else:
+            words = None
+            runs = [r for p in pieces for r in _WORD_RUN.findall(p) if len(r) >= 3]
+            if runs and mixed is not None:
+                mixed_subs.add(max(runs, key=len))
+            else:
+                mixed = None
+        if pieces and subs is not None:
+            subs.add(max(pieces, key=len))
+        else:
+            subs = None
+    out: list[Need] = []
+    if words:
+        out.append(Need(frozenset(words), frozenset()))
+    elif mixed is not None and len(mixed_subs) <= 4:
+        out.append(Need(frozenset(mixed), frozenset(mixed_subs)))
+    if subs and len(subs) <= 8:
+        out.append(Need(frozenset(), frozenset(subs)))
+    return out
 
 
 def required_words(pattern: re.Pattern[str] | str, flags: int = 0) -> list[Need]:
@@ -234,7 +274,9 @@ def required_words(pattern: re.Pattern[str] | str, flags: int = 0) -> list[Need]
     left = UNK
     for op, av, ic in items + [(None, None, False)]:
         t = _texts(op, av, ic) if op is not None else None
-        kind = "end" if op is None else "unk" if t is None else "sep" if all(_is_sep(x) for x in t) else "seg"
+        # Segments are cut at unknown elements and at pure separators (\b, \s+, ^); literal characters,
+        # spaces included, stay inside so that "and you?" is one text.
+        kind = "end" if op is None else "unk" if t is None else "sep" if t == {SEP} else "seg"
         if kind == "seg":
             seg.append((op, av, ic))
             continue
@@ -247,9 +289,7 @@ def required_words(pattern: re.Pattern[str] | str, flags: int = 0) -> list[Need]
                 assert el is not None
                 texts = _product(texts, el) if texts is not None else None
             if texts is not None:
-                need = _segment_need(texts, left, right)
-                if need is not None:
-                    needs.append(need)
+                needs.extend(_segment_needs(texts, left, right))
         seg = []
         left = right
     needs.sort(key=lambda n: (n.cost, len(n.words) + len(n.subs)))
