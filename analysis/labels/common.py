@@ -73,13 +73,11 @@ class Doc:
         return self._sents
 
     def _split(self) -> None:
-        starts: list[int] = []
-        ends: list[int] = []
-        for m in _SENTENCE.finditer(self.text):
-            if m.group().strip():
-                starts.append(m.start())
-                ends.append(m.end())
-        self._sent_starts, self._sent_ends = starts, ends
+        # Whitespace-only pieces (blank lines) are not sentences.
+        spans = [m.span() for m in _SENTENCE.finditer(self.text) if not m.group().isspace()]
+        self._sent_starts = [a for a, _ in spans]
+        self._sent_ends = [b for _, b in spans]
+        self._sents = spans
 
     def sentence_index(self, pos: int) -> int:
         """Index of the sentence holding ``pos``, or -1 (before the first sentence, or between two)."""

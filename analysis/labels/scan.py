@@ -19,7 +19,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
 
-from .words import Need, required_words, split_group, word_set
+from .words import Need, required_words, spaced, split_group, start_words, word_set
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
@@ -181,19 +181,54 @@ class Finder:
     (found once per literal with ``str.find``, shared by all rules). ``where`` is the lower-cased,
     :func:`folded` text."""
 
-    __slots__ = ("where", "ascii", "_memo", "_words")
+    __slots__ = ("where", "ascii", "_memo", "_words", "_spaced", "_at_words")
 
     def __init__(self, where: str) -> None:
         self.where = where
         self.ascii = where.isascii()
-        self._memo: dict[str, list[int]] = {}
+        self._memo: dict[str | tuple[str, ...], list[int]] = {}
         self._words: frozenset[str] | None = None
+        self._spaced = ""
+        self._at_words: dict[frozenset[str], list[int]] = {}
 
     @property
     def words(self) -> frozenset[str]:
         if self._words is None:
-            self._words = word_set(self.where)
+            if self.ascii:
+                self._spaced = spaced(self.where)
+                self._words = frozenset(self._spaced.split())
+            else:
+                self._words = word_set(self.where)
         return self._words
+
+    def word_starts(self, words: frozenset[str]) -> list[int]:
+        """Where one of ``words`` occurs as a whole word, in order (ASCII text only)."""
+        found = self._at_words.get(words)
+        if found is None:
+            if not self._spaced:
+                self.words  # noqa: B018  (computes the spaced copy)
+            find = self._spaced.find
+            acc: list[int] = []
+            for w in words.intersection(self.words):
+                key = f" {w} "
+                i = find(key)
+                while i >= 0:
+                    acc.append(i)
+                    i = find(key, i + 1)
+            found = sorted(acc) if len(words) > 1 else acc
+            self._at_words[words] = found
+        return found
+
+    def positions_any(self, lits: tuple[str, ...]) -> list[int]:
+        """Where any of ``lits`` occurs, in order (many rules share the same start literals)."""
+        found = self._memo.get(lits)  # type: ignore[call-overload]
+        if found is None:
+            acc: set[int] = set()
+            for lit in lits:
+                acc.update(self.positions(lit))
+            found = sorted(acc)
+            self._memo[lits] = found  # type: ignore[index]
+        return found
 
     def positions(self, lit: str) -> list[int]:
         found = self._memo.get(lit)
@@ -249,7 +284,7 @@ class Anchored:
     ``pattern.finditer``, trying the pattern only where a start literal occurs, and not at all when a
     required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "ascii_lits", "needs", "more")
+    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
@@ -259,6 +294,9 @@ class Anchored:
         # An ASCII message holds no literal with other characters ("i\u2019m"): no need to look for them.
         self.ascii_lits = tuple(lit for lit in self.lits if lit.isascii()) if self.lits is not None else None
         self.needs = _useful(required_words(self.rx))
+        # When every match starts with one of a few whole words, an ASCII message gives their positions
+        # from its word index instead of a search for each start literal.
+        self.first = start_words(self.rx)
         self.more = self.needs[1:]  # checked after the first, which RuleSet finds through its index
 
     def possible(self, finder: Finder) -> bool:
@@ -268,6 +306,8 @@ class Anchored:
     def starts(self, s: str, finder: Finder) -> list[int]:
         """Positions, in order, where a match may start: where a start literal occurs, or (when the start
         cannot be pinned down) every position where the pattern matches."""
+        if self.first is not None and finder.ascii:
+            return finder.word_starts(self.first)
         if self.lits is None:
             out, search, p = [], self.rx.search, 0
             while (m := search(s, p)) is not None:
@@ -277,10 +317,7 @@ class Anchored:
         lits = self.ascii_lits if finder.ascii else self.lits
         if len(lits) == 1:
             return finder.positions(lits[0])
-        found: set[int] = set()
-        for lit in lits:
-            found.update(finder.positions(lit))
-        return sorted(found)
+        return finder.positions_any(lits)
 
     def finditer(self, s: str, finder: Finder) -> Iterator[re.Match[str]]:
         """Matches of the pattern in ``s``; ``finder`` indexes ``s`` lower-cased and :func:`folded`."""
@@ -326,7 +363,7 @@ class RuleSet:
                     self.parts.append((Anchored(sub, flags, max_n), name))
         # Index: word -> alternatives whose cheapest requirement it meets; substrings are checked directly.
         index: dict[str, list[int]] = {}
-        by_sub: list[tuple[str, int]] = []
+        by_sub: dict[str, list[int]] = {}
         always: list[int] = []
         for k, (a, _name) in enumerate(self.parts):
             if _parser.parse(a.rx.pattern, a.rx.flags & ~re.UNICODE).getwidth()[0] == 0:
@@ -336,10 +373,11 @@ class RuleSet:
                 continue
             for w in a.needs[0].words:
                 index.setdefault(w, []).append(k)
-            by_sub.extend((sub, k) for sub in a.needs[0].subs)
+            for sub in a.needs[0].subs:
+                by_sub.setdefault(sub, []).append(k)
         self.index = {w: tuple(ks) for w, ks in index.items()}
         self.triggers = frozenset(index)
-        self.by_sub = tuple(by_sub)
+        self.by_sub = tuple((sub, tuple(ks)) for sub, ks in by_sub.items())
         self.always = tuple(always)
 
     def find(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
@@ -349,9 +387,9 @@ class RuleSet:
         index = self.index
         for w in self.triggers.intersection(words):
             cands.update(index[w])
-        for sub, k in self.by_sub:
+        for sub, ks in self.by_sub:
             if sub in where:
-                cands.add(k)
+                cands.update(ks)
         if not cands:
             return []
         parts = self.parts

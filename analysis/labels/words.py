@@ -58,6 +58,12 @@ def word_set(low: str) -> frozenset[str]:
     return frozenset(_WORD_RUN.findall(low))
 
 
+def spaced(low: str) -> str:
+    """An ASCII text with every non-word character made a space, and a space added at both ends: a word
+    ``w`` starts at offset ``i`` of ``low`` exactly where ``" w "`` occurs at ``i`` in it."""
+    return " " + low.translate(_NON_WORD_ASCII) + " "
+
+
 # --- what a pattern can match ----------------------------------------------------------------------------
 
 _Texts = frozenset[str] | None  # None: unknown
@@ -209,7 +215,7 @@ class Need:
     def __init__(self, words: frozenset[str], subs: frozenset[str]) -> None:
         self.words, self.subs = words, subs
         # A substring is looked for in every message, a word only through the index of the message's words.
-        self.cost = sum(cost(w) for w in words) + 100 * len(subs)
+        self.cost = sum(cost(w) for w in words) + 3000 * len(subs)
 
     def met(self, words: frozenset[str], where: str) -> bool:
         """Whether a message with these words (its folded lower-cased text ``where``) may hold a match."""
@@ -296,6 +302,46 @@ def required_words(pattern: re.Pattern[str] | str, flags: int = 0) -> list[Need]
     return needs
 
 
+def start_words(pattern: re.Pattern[str] | str, flags: int = 0) -> frozenset[str] | None:
+    """Words one of which every match of ``pattern`` starts with, as a complete word (``\bi (?:agree|see)``
+    -> {"i"}), or None when that is not certain (the pattern need not start at the beginning of a word)."""
+    src = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    fl = pattern.flags if isinstance(pattern, re.Pattern) else flags
+    tree = _parser.parse(src, fl & ~re.UNICODE)
+    items = _flatten(tree.data, bool(tree.state.flags & re.IGNORECASE))
+    # A word boundary first (\b, ^, a lookbehind on a non-word character): the character before the match
+    # is not a word character.
+    i = 0
+    bounded = False
+    while i < len(items) and _texts(*items[i]) == {SEP}:
+        bounded = True
+        i += 1
+    if not bounded:
+        return None
+    texts: _Texts = frozenset({""})
+    j = i
+    while j < len(items):
+        el = _texts(*items[j])
+        if el is None or el == {SEP}:
+            break
+        texts = _product(texts, el) if texts is not None else None
+        j += 1
+    if texts is None:
+        return None
+    right = SEP if j < len(items) and _texts(*items[j]) == {SEP} else UNK
+    out: set[str] = set()
+    for t in texts:
+        m = _WORD_RUN.match(t + right)
+        if m is None:
+            return None  # the match may start with a non-word character
+        end = m.end()
+        after = (t + right)[end:end + 1]
+        if not after or after == UNK or _WORD_CHAR.match(after):
+            return None  # the first word may go on
+        out.add(m.group())
+    return frozenset(out)
+
+
 def split_group(alt: str) -> list[str]:
     """``\\b(?:A|B|C)\\b`` -> ``\\b(?:A)\\b``, ``\\b(?:B)\\b``, ``\\b(?:C)\\b``; anything else unchanged.
 
@@ -350,4 +396,4 @@ def _closing(body: str) -> int | None:
     return None
 
 
-__all__ = ["COMMON", "Need", "required_words", "split_group", "word_set"]
+__all__ = ["COMMON", "Need", "required_words", "split_group", "spaced", "start_words", "word_set"]
