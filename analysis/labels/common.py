@@ -217,16 +217,32 @@ class SentenceGate:
         if self.everywhere:
             return list(range(len(doc.sentences)))
         finder = doc.finder
-        lits = list(self.words.intersection(finder.words))
-        lits.extend(s for s in self.subs if s in finder.where)
-        if not lits:
+        present = self.words.intersection(finder.words)
+        subs = [s for s in self.subs if s in finder.where]
+        if not present and not subs:
             return []
-        found: set[int] = set()
-        for lit in lits:
-            for p in finder.positions(lit):  # substring positions: a superset of where the word occurs
-                found.add(doc.sentence_index(p))
-        found.discard(-1)
-        return sorted(found)
+        if finder.ascii:
+            positions = list(finder.word_starts(present)) if present else []
+        else:  # substring positions: a superset of where the words occur
+            positions = [p for w in present for p in finder.positions(w)]
+        for sub in subs:
+            positions.extend(finder.positions(sub))
+        return _sentences_at(doc, sorted(positions))
+
+
+def _sentences_at(doc: Doc, positions: list[int]) -> list[int]:
+    """Indices of the sentences holding any of the (sorted) positions, in order."""
+    sents = doc.sentences
+    out: list[int] = []
+    i, n = 0, len(sents)
+    for p in positions:
+        while i < n and sents[i][1] <= p:
+            i += 1
+        if i == n:
+            break
+        if sents[i][0] <= p and (not out or out[-1] != i):
+            out.append(i)
+    return out
 
 
 def in_question(doc: Doc, pos: int) -> bool:

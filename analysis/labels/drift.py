@@ -145,10 +145,5 @@ def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple
 
 
 def _two_content_words(words: list[str]) -> bool:
-    n = 0
-    for w in words:
-        if w not in _STOP:
-            n += 1
-            if n == 2:
-                return True
-    return False
+    # len(words) minus the stop words among them, counted in C (map/sum) rather than a Python loop.
+    return len(words) >= 2 and len(words) - sum(map(_STOP.__contains__, words)) >= 2

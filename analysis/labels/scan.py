@@ -181,32 +181,24 @@ class Finder:
     (found once per literal with ``str.find``, shared by all rules). ``where`` is the lower-cased,
     :func:`folded` text."""
 
-    __slots__ = ("where", "ascii", "_memo", "_words", "_spaced", "_at_words")
+    __slots__ = ("where", "ascii", "words", "_memo", "_spaced", "_at_words")
 
     def __init__(self, where: str) -> None:
         self.where = where
         self.ascii = where.isascii()
         self._memo: dict[str | tuple[str, ...], list[int]] = {}
-        self._words: frozenset[str] | None = None
-        self._spaced = ""
         self._at_words: dict[frozenset[str], list[int]] = {}
-
-    @property
-    def words(self) -> frozenset[str]:
-        if self._words is None:
-            if self.ascii:
-                self._spaced = spaced(self.where)
-                self._words = frozenset(self._spaced.split())
-            else:
-                self._words = word_set(self.where)
-        return self._words
+        if self.ascii:
+            self._spaced = spaced(where)
+            self.words: frozenset[str] = frozenset(self._spaced.split())
+        else:
+            self._spaced = ""
+            self.words = word_set(where)
 
     def word_starts(self, words: frozenset[str]) -> list[int]:
         """Where one of ``words`` occurs as a whole word, in order (ASCII text only)."""
         found = self._at_words.get(words)
         if found is None:
-            if not self._spaced:
-                self.words  # noqa: B018  (computes the spaced copy)
             find = self._spaced.find
             acc: list[int] = []
             for w in words.intersection(self.words):
@@ -247,10 +239,9 @@ class Finder:
 
 
 def _useful(needs: list[Need]) -> tuple[Need, ...]:
-    """The requirements worth checking: the cheapest, plus any other that holds no very common word."""
-    if not needs:
-        return ()
-    return (needs[0],) + tuple(sorted((n for n in needs[1:] if n.cost < 1000), key=lambda n: n.cost)[:2])
+    """The requirements worth checking: the cheapest first (RuleSet indexes it), then the next two."""
+    # A check costs a set operation or a substring search; three are plenty.
+    return tuple(needs[:3])
 
 
 def _all_met(needs: tuple[Need, ...], words: frozenset[str], where: str) -> bool:

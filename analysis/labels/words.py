@@ -22,7 +22,7 @@ from re import _parser  # type: ignore[attr-defined]
 
 SEP = "\x00"  # a character, or an edge, that is certainly not a word character
 UNK = "\x01"  # anything: possibly word characters
-_CAP = 4096  # at most this many texts per segment
+_CAP = 20000  # at most this many texts per segment
 _WORD_CHAR = re.compile(r"\w")
 _WORD_RUN = re.compile(r"\w+")
 
