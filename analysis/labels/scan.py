@@ -181,13 +181,14 @@ class Finder:
     (found once per literal with ``str.find``, shared by all rules). ``where`` is the lower-cased,
     :func:`folded` text."""
 
-    __slots__ = ("where", "ascii", "words", "_memo", "_spaced", "_at_words")
+    __slots__ = ("where", "ascii", "words", "_memo", "_spaced", "_at_words", "_at_word")
 
     def __init__(self, where: str) -> None:
         self.where = where
         self.ascii = where.isascii()
         self._memo: dict[str | tuple[str, ...], list[int]] = {}
         self._at_words: dict[frozenset[str], list[int]] = {}
+        self._at_word: dict[str, list[int]] = {}
         if self.ascii:
             self._spaced = spaced(where)
             self.words: frozenset[str] = frozenset(self._spaced.split())
@@ -197,18 +198,31 @@ class Finder:
 
     def word_starts(self, words: frozenset[str]) -> list[int]:
         """Where one of ``words`` occurs as a whole word, in order (ASCII text only)."""
-        found = self._at_words.get(words)
+        present = words.intersection(self.words)
+        if not present:
+            return []
+        if len(present) == 1:
+            for w in present:
+                return self._word_at(w)
+        key = frozenset(present)
+        found = self._at_words.get(key)
         if found is None:
+            found = sorted(p for w in present for p in self._word_at(w))
+            self._at_words[key] = found
+        return found
+
+    def _word_at(self, w: str) -> list[int]:
+        """Offsets of the word ``w``: where " w " occurs in the spaced copy (one character ahead)."""
+        found = self._at_word.get(w)
+        if found is None:
+            found = []
+            key = f" {w} "
             find = self._spaced.find
-            acc: list[int] = []
-            for w in words.intersection(self.words):
-                key = f" {w} "
-                i = find(key)
-                while i >= 0:
-                    acc.append(i)
-                    i = find(key, i + 1)
-            found = sorted(acc) if len(words) > 1 else acc
-            self._at_words[words] = found
+            i = find(key)
+            while i >= 0:
+                found.append(i)
+                i = find(key, i + 1)
+            self._at_word[w] = found
         return found
 
     def positions_any(self, lits: tuple[str, ...]) -> list[int]:
@@ -240,14 +254,23 @@ class Finder:
 
 def _useful(needs: list[Need]) -> tuple[Need, ...]:
     """The requirements worth checking: the cheapest first (RuleSet indexes it), then the next two."""
-    # A check costs a set operation or a substring search; three are plenty.
-    return tuple(needs[:3])
+    if not needs:
+        return ()
+    # After the first (which RuleSet indexes): word checks (one set operation each) before substring checks
+    # (a search per substring), and no long lists of substrings.
+    rest = [n for n in needs[1:] if len(n.subs) <= 3]
+    rest.sort(key=lambda n: (len(n.subs), n.cost))
+    return (needs[0],) + tuple(rest[:2])
 
 
 def _all_met(needs: tuple[Need, ...], words: frozenset[str], where: str) -> bool:
     for n in needs:
-        if n.words.isdisjoint(words) and not any(sub in where for sub in n.subs):
-            return False
+        if n.words.isdisjoint(words):
+            for sub in n.subs:
+                if sub in where:
+                    break
+            else:
+                return False
     return True
 
 
