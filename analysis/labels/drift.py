@@ -51,11 +51,11 @@ _FORMULA = re.compile(
 )
 _WORD = re.compile(r"[a-z][a-z'\u2019-]{2,}")
 
-# Neither pattern can cross a sentence boundary: a contest match holds no . ! ? or line break (every
-# sentence ends with one, or at the end of the text), and formulae are looked for in one sentence at a
-# time. So each runs only on the sentences holding a word it requires (SentenceGate).
+# A contest match cannot cross a sentence boundary: it holds no . ! ? or line break, and every sentence
+# ends with one (or at the end of the text). So it runs only on the sentences holding a word it requires
+# (SentenceGate). Formulae are removed in every sentence looked at: gating them on their (common) words
+# was measured to cost more than it saves.
 _CONTEST_SENTENCES = SentenceGate(_CONTEST)
-_FORMULA_SENTENCES = SentenceGate(_FORMULA)
 _STOP = frozenset(
     """the and for are but not you your yours all any can had her was one our out has him his how its may new now
     old see two way who boy did get let put say she too use that this with have from they will would there their
@@ -123,13 +123,13 @@ def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple
     # The answer needs the first three off-task sentences and whether they outnumber the on-task ones:
     # counting can stop once both are known.
     enough = max(3, n_on + 1)
-    formula = set(_FORMULA_SENTENCES.sentences(doc))
+    # Formulae are removed only in sentences holding a word they require; checked per message first.
     off_sents: list[tuple[int, int]] = []
-    for i, sent in enumerate(sentences):
+    for sent in sentences:
         if sent in on_sents:
             continue
         a, b = sent
-        words = _WORD.findall(_FORMULA.sub(" ", low[a:b])) if i in formula else _WORD.findall(low, a, b)
+        words = _WORD.findall(_FORMULA.sub(" ", low[a:b]))
         if _two_content_words(words):
             off_sents.append(sent)
             if len(off_sents) >= enough:

@@ -15,6 +15,7 @@ Patterns whose start cannot be pinned down, or that can match the empty string, 
 from __future__ import annotations
 
 import re
+from itertools import chain, repeat
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
@@ -207,7 +208,7 @@ class Finder:
         key = frozenset(present)
         found = self._at_words.get(key)
         if found is None:
-            found = sorted(p for w in present for p in self._word_at(w))
+            found = sorted(chain.from_iterable(map(self._word_at, present)))
             self._at_words[key] = found
         return found
 
@@ -408,11 +409,22 @@ class RuleSet:
             return []
         parts = self.parts
         tries: list[tuple[int, int]] = []
+        ascii_text = finder.ascii
         for k in cands:
             a = parts[k][0]
-            if a.more and not _all_met(a.more, words, where):
-                continue
-            tries.extend([(p, k) for p in a.starts(s, finder)])
+            first = a.first
+            if first is not None and ascii_text:
+                # The common case, inlined: a match starts with one of the rule's first words, so they are
+                # required too (checked first: one set operation); then the other requirements.
+                present = first.intersection(words)
+                if not present or (a.more and not _all_met(a.more, words, where)):
+                    continue
+                at = finder._word_at(next(iter(present))) if len(present) == 1 else finder.word_starts(present)
+            else:
+                if a.more and not _all_met(a.more, words, where):
+                    continue
+                at = a.starts(s, finder)
+            tries.extend(zip(at, repeat(k)))
         if not tries:
             return []
         tries.sort()
