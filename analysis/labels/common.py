@@ -79,14 +79,6 @@ class Doc:
         self._sent_ends = [b for _, b in spans]
         self._sents = spans
 
-    def sentence_index(self, pos: int) -> int:
-        """Index of the sentence holding ``pos``, or -1 (before the first sentence, or between two)."""
-        if self._sent_starts is None:
-            self._split()
-        assert self._sent_starts is not None and self._sent_ends is not None
-        i = bisect_right(self._sent_starts, pos) - 1
-        return i if i >= 0 and pos < self._sent_ends[i] else -1
-
     def sentence_of(self, pos: int) -> tuple[int, int]:
         if self._sent_starts is None:
             self._split()
@@ -164,6 +156,10 @@ def negated(low: str, start: int, window: int = 40) -> bool:
     return _NEGATION.search(chunk) is not None
 
 
+# The RuleSet of every combined pattern (see combine).
+_RULESETS: dict[Pattern[str], RuleSet] = {}
+
+
 def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, str]]:
     """One compiled alternation with a named group per rule: a single pass finds any rule's trigger.
 
@@ -181,9 +177,6 @@ def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, s
     pattern = re.compile("|".join(parts))
     _RULESETS[pattern] = RuleSet(rules)
     return pattern, names
-
-
-_RULESETS: dict[Pattern[str], RuleSet] = {}
 
 
 def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:

@@ -208,7 +208,8 @@ def _complete_words(text: str) -> list[str]:
 
 
 class Need:
-    """Every match contains one of ``words`` as a complete word, or one of ``subs`` as a substring."""
+    """Every match contains one of ``words`` as a complete word, or one of ``subs`` as a substring (a
+    message meets it when its word set shares a word with ``words`` or its text holds a substring)."""
 
     __slots__ = ("words", "subs", "cost")
 
@@ -216,15 +217,6 @@ class Need:
         self.words, self.subs = words, subs
         # A substring is looked for in every message, a word only through the index of the message's words.
         self.cost = sum(cost(w) for w in words) + 3000 * len(subs)
-
-    def met(self, words: frozenset[str], where: str) -> bool:
-        """Whether a message with these words (its folded lower-cased text ``where``) may hold a match."""
-        if not self.words.isdisjoint(words):
-            return True
-        for sub in self.subs:
-            if sub in where:
-                return True
-        return False
 
     def __repr__(self) -> str:
         return f"Need({sorted(self.words)}, subs={sorted(self.subs)})"
