@@ -364,6 +364,42 @@ class Anchored:
         return None
 
 
+class Gate:
+    """Which of several patterns a message may hold a match of (each pattern's required words, looked up
+    through one index word -> patterns, as in :class:`RuleSet`)."""
+
+    __slots__ = ("anchored", "index", "triggers", "by_sub", "always")
+
+    def __init__(self, anchored: list[Anchored]) -> None:
+        self.anchored = anchored
+        index: dict[str, list[int]] = {}
+        by_sub: list[tuple[str, int]] = []
+        always: list[int] = []
+        for k, a in enumerate(anchored):
+            if not a.needs:
+                always.append(k)
+                continue
+            for w in a.needs[0].words:
+                index.setdefault(w, []).append(k)
+            by_sub.extend((sub, k) for sub in a.needs[0].subs)
+        self.index = {w: tuple(ks) for w, ks in index.items()}
+        self.triggers = frozenset(index)
+        self.by_sub = tuple(by_sub)
+        self.always = tuple(always)
+
+    def possible(self, finder: Finder) -> list[int]:
+        """Indices, in order, of the patterns whose requirements the message meets."""
+        words, where = finder.words, finder.where
+        cands: set[int] = set(self.always)
+        for w in self.triggers.intersection(words):
+            cands.update(self.index[w])
+        for sub, k in self.by_sub:
+            if sub in where:
+                cands.add(k)
+        anchored = self.anchored
+        return [k for k in sorted(cands) if not anchored[k].more or _all_met(anchored[k].more, words, where)]
+
+
 class RuleSet:
     """The rules of one family as one leftmost-first alternation, like ``combine()`` compiles them, but
     each alternative of each rule is its own pattern (top-level ``|`` split, and ``\\b(?:a|b)\\b`` split into

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .common import Doc, Evidence
-from .scan import Anchored
+from .scan import Anchored, Gate
 
 REFS = ("dyad", "ai_class", "speaker_org", "speaker_human", "generic", "quoted")
 SOCIAL = frozenset({"dyad", "ai_class"})
@@ -40,13 +40,8 @@ _APOS = "['\u2019]"
 TOKEN = re.compile(
     rf"\b(?:let{_APOS}s|let us|we{_APOS}(?:re|ve|ll|d)|ourselves|ours|our|we|us)\b"
 )
-# The same matches as TOKEN, in a form ``re`` can scan quickly: the pattern starts with a character class
-# (so ``re`` jumps from one l/w/o/u to the next instead of trying every position), the lookbehind after it
-# is TOKEN's leading \b, and each alternative checks the first letter it needs.
-_TOKEN_SCAN = re.compile(
-    rf"[lwou](?<![\w][lwou])(?:(?<=l)et{_APOS}s|(?<=l)et us|(?<=w)e{_APOS}(?:re|ve|ll|d)|(?<=o)urselves|"
-    rf"(?<=o)urs|(?<=o)ur|(?<=w)e|(?<=u)s)\b"
-)
+# TOKEN tried only where one of its first words occurs (scan.Anchored: the same matches as finditer).
+_TOKENS_AT = Anchored(TOKEN)
 # Gate: every token holds one of these words, so a message without them has no first-person plural token.
 _GATE = frozenset({"we", "us", "our", "ours", "ourselves", "let"})
 
@@ -100,6 +95,7 @@ _COMPILED = [
 # Each rule with the words it requires (words.required_words): a rule whose words are not in the message
 # is not run on its sentences.
 _GATED = [(ref, name, rx, scope, original, Anchored(rx)) for ref, name, rx, scope, original in _COMPILED]
+_RULE_GATE = Gate([g[5] for g in _GATED])
 
 # Reported speech: someone else's words introduced by a verb of saying, token later in the same clause.
 _REPORTED = re.compile(
@@ -115,12 +111,12 @@ _BOTH = re.compile(r"\s+(?:both|two)\b|\s+(?:are|'re)\s+both\b")
 def find_tokens(doc: Doc) -> list[WeToken]:
     if _GATE.isdisjoint(doc.finder.words):
         return []
-    found = list(_TOKEN_SCAN.finditer(doc.low))
+    finder = doc.finder
+    found = list(_TOKENS_AT.finditer(doc.low, finder))
     if not found:
         return []
     text = doc.text
-    finder = doc.finder
-    rules = [r for r in _GATED if r[5].possible(finder)]  # the rules whose required words occur
+    rules = [_GATED[k] for k in _RULE_GATE.possible(finder)]  # the rules whose required words occur
     # Sentence-level rules run only on the sentences that hold a token.
     decided: dict[int, tuple[str, Evidence]] = {}
     sentences_done: dict[tuple[int, int], list[tuple[str, str, int, int, str]]] = {}
