@@ -27,11 +27,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import openai  # noqa: E402
+from openai.types.chat import ChatCompletion  # noqa: E402
 
 from bench._server import ServerProcess  # noqa: E402
 from simulator.executor import ExecOptions, Executor  # noqa: E402
 from simulator.orchestrator import RunSpec  # noqa: E402
 from simulator.providers import make_provider  # noqa: E402
+from simulator.providers._clients import http_client  # noqa: E402
 from simulator.scenario import load_scenario_text  # noqa: E402
 
 SCENARIO = """\
@@ -52,8 +54,11 @@ def cpu() -> float:
 
 
 async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float:
-    """The floor: the same conversations as plain SDK calls, no orchestration, nothing written."""
-    client = openai.AsyncOpenAI(base_url=url, api_key="no-key-needed", max_retries=0, timeout=60)
+    """The floor: the same conversations as plain SDK calls, no orchestration, nothing written. It calls the
+    SDK the way the openai provider does (one client, aiohttp transport, the generic ``post``), so the ratio
+    measures what orchestration adds, not a difference in how the SDK is driven."""
+    client = openai.AsyncOpenAI(base_url=url, api_key="no-key-needed", max_retries=0, timeout=60,
+                                http_client=http_client(openai, 60))
     sem = asyncio.Semaphore(concurrency)
 
     async def conversation() -> None:
@@ -63,7 +68,8 @@ async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float
                 me = "B" if k % 2 == 0 else "A"
                 msgs = [{"role": "system", "content": f"You are {me}."}]
                 msgs += [{"role": "assistant" if s == me else "user", "content": t} for s, t in history]
-                r = await client.chat.completions.create(model=f"load-{me.lower()}", messages=msgs)
+                r = await client.post("/chat/completions", body={"model": f"load-{me.lower()}", "messages": msgs},
+                                      cast_to=ChatCompletion)
                 history.append((me, r.choices[0].message.content or ""))
 
     t0 = time.perf_counter()

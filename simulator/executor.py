@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from .errors import IngroupError
-from .providers._clients import close_shared_clients
+from .providers._clients import client_pool
 from .orchestrator import ConversationResult, ProviderFactory, RunSpec, run_conversation
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
@@ -168,10 +168,8 @@ class Executor:
         if self.options.workers > 1 and len(todo) > 1:
             outcomes += await self._run_in_workers(todo)
         else:
-            try:
+            async with client_pool():
                 outcomes += await asyncio.gather(*(one(r) for r in todo))
-            finally:
-                await close_shared_clients()
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+
+# autogen-core opens an OpenTelemetry span around every internal message; we record our own provenance and
+# the spans cost about a tenth of the orchestration time per turn. Users who want the spans can set it false.
+os.environ.setdefault("AUTOGEN_DISABLE_RUNTIME_TRACING", "true")
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable

@@ -78,14 +78,18 @@ async def call_with_retry(
         attempt += 1
         stats.attempts = attempt
         try:
+            # asyncio.timeout, not wait_for: wait_for wraps every call in an extra task, which shows in
+            # large sweeps.
             if limiter is not None:
                 async with limiter:
-                    return await asyncio.wait_for(fn(), policy.timeout_s)
-            return await asyncio.wait_for(fn(), policy.timeout_s)
-        except (TransientError, asyncio.TimeoutError) as exc:
+                    async with asyncio.timeout(policy.timeout_s):
+                        return await fn()
+            async with asyncio.timeout(policy.timeout_s):
+                return await fn()
+        except (TransientError, TimeoutError) as exc:
             stats.transient_errors += 1
             if attempt >= policy.max_attempts:
-                if isinstance(exc, asyncio.TimeoutError):
+                if isinstance(exc, TimeoutError):
                     raise TransientError(f"timed out after {policy.timeout_s:g}s, {attempt} attempts") from None
                 raise
             retry_after = exc.retry_after if isinstance(exc, TransientError) else None

@@ -117,7 +117,7 @@ class Transcript(BaseModel):
 
 
 def _dump(record: BaseModel) -> str:
-    return json.dumps(record.model_dump(mode="json", by_alias=True, exclude_none=False), ensure_ascii=False)
+    return record.model_dump_json(by_alias=True)
 
 
 class TranscriptWriter:

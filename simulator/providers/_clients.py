@@ -1,20 +1,22 @@
-"""SDK clients shared by every conversation running in one event loop.
+"""SDK clients shared by the conversations of one executor run.
 
 Building an SDK client builds an SSL context (about 30 ms of CPU) and a fresh connection pool. A sweep of
 thousands of conversations must not pay that per conversation, and a shared pool keeps connections alive
-across conversations. Clients are keyed by the running loop, so separate ``asyncio.run`` calls (tests, the
-CLI) never share a client bound to a closed loop. The executor closes them when a run ends.
+across conversations. The executor opens a pool for the duration of its run (``client_pool``); providers
+used outside one (a single call from a notebook, a test) get a client of their own, closed by ``aclose``.
 
 The transport is aiohttp when it is installed: the SDKs offer it (``DefaultAioHttpClient``) for high
-concurrency, and it costs about half the CPU per request of the default transport.
+concurrency, and it costs about half the CPU per request of their default transport.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Callable
+import contextlib
+import contextvars
+from typing import Any, AsyncIterator, Callable
 
-_clients: dict[int, dict[tuple[Any, ...], Any]] = {}
+_POOL: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar("ingroup_clients",
+                                                                                        default=None)
 
 
 def http_client(sdk: Any, timeout: float) -> Any | None:
@@ -28,20 +30,42 @@ def http_client(sdk: Any, timeout: float) -> Any | None:
     return sdk.DefaultAioHttpClient(timeout=timeout, limits=limits)
 
 
-def shared(key: tuple[Any, ...], factory: Callable[[], Any]) -> Any:
-    loop_id = id(asyncio.get_running_loop())
-    per_loop = _clients.setdefault(loop_id, {})
-    client = per_loop.get(key)
-    if client is None:
-        client = per_loop[key] = factory()
-    return client
+class ClientHandle:
+    """What a provider holds: the pooled client when a pool is open, else its own (closed by ``aclose``)."""
+
+    def __init__(self, key: tuple[Any, ...], factory: Callable[[], Any]) -> None:
+        self._key = key
+        self._factory = factory
+        self._own: Any | None = None
+
+    def get(self) -> Any:
+        pool = _POOL.get()
+        if pool is not None:
+            client = pool.get(self._key)
+            if client is None:
+                client = pool[self._key] = self._factory()
+            return client
+        if self._own is None:
+            self._own = self._factory()
+        return self._own
+
+    async def aclose(self) -> None:
+        if self._own is not None:
+            own, self._own = self._own, None
+            await own.close()
 
 
-async def close_shared_clients() -> None:
-    """Close the clients of the running loop (called by the executor when its runs are done)."""
-    per_loop = _clients.pop(id(asyncio.get_running_loop()), {})
-    for client in per_loop.values():
-        try:
-            await client.close()
-        except Exception:
-            pass
+@contextlib.asynccontextmanager
+async def client_pool() -> AsyncIterator[None]:
+    """Share SDK clients among all providers created and used inside this block; close them at the end."""
+    pool: dict[tuple[Any, ...], Any] = {}
+    token = _POOL.set(pool)
+    try:
+        yield
+    finally:
+        _POOL.reset(token)
+        for client in pool.values():
+            try:
+                await client.close()
+            except Exception:
+                pass
