@@ -97,20 +97,23 @@ def _print_outcomes(outcomes: list) -> None:
 
 
 def _quick_measures(paths: list[Path]) -> list[str]:
-    """One line per conversation from the analyzers, when they are installed."""
+    """One line per conversation from the rule-based analyzers: the short summary after a run."""
+    from .transcript import read_transcript
+
     try:
         from analysis.api import analyze
     except ImportError:
         return []
-    try:
-        result = analyze(paths)
-    except Exception as exc:  # the summary is a convenience; the run itself succeeded
-        return [f"(analysis skipped: {exc})"]
+    result = analyze([read_transcript(p) for p in paths])
     lines = []
     for row in result.conversations.to_dict("records"):
+        off, first = row.get("off_task_share"), row.get("first_ingroup_we_turn")
+        off_text = "n/a" if off is None or off != off else f"{off:.0%}"  # NaN != NaN
+        first_text = "-" if first is None or first != first else str(int(first))
         lines.append(
-            f"{row.get('file', row.get('run_id', ''))}: social 'we' {row.get('social_we', 0)}, "
-            f"outcome {row.get('outcome', 'none')}, off-task share {row.get('off_task_share', 0):.2f}"
+            f"{row['run_id']}: {row['social_we']} social 'we' in {row['n_messages']} messages "
+            f"(first at turn {first_text}), off task {off_text}, refusals {row['refusals']}, "
+            f"outcome {row['outcome']}"
         )
     return lines
 

@@ -77,6 +77,7 @@ def test_quick_start_run_on_the_embedded_model(tmp_path):
     assert r.returncode == 0, r.stderr
     files = list(tmp_path.glob("*.jsonl"))
     assert len(files) == 1 and str(files[0]) in r.stdout.replace("\n", "")
+    assert f"{files[0].stem}: " in r.stdout and "social 'we' in 4 messages" in r.stdout  # the short summary
     records = validate_file(files[0])
     header, messages, footer = records[0], records[1:-1], records[-1]
     assert [m["speaker"] for m in messages] == ["Bobby", "Robbie", "Bobby", "Robbie"]
