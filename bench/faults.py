@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._server import ServerProcess  # noqa: E402
+from simulator.executor import transcript_state  # noqa: E402
 
 # Timing fields differ between any two runs; `attempts` differs with the faults each run happened to draw.
 VOLATILE = {"started_at", "ended_at", "latency_s", "attempts"}
@@ -98,27 +99,21 @@ def killed_then_resumed(sweep: Path, out: Path, concurrency: int, kill_after: fl
     # written, not during interpreter start-up.
     _wait_first_transcript(out, proc)
     time.sleep(kill_after)
-    # Only the sweep process is killed, as the OOM killer or a closed laptop would: its worker processes must
-    # die with it (a surviving worker would race the resumed sweep for the same files).
+    # Only the sweep process is killed, as the OOM killer or a closed laptop would. Its worker processes must
+    # stop writing at once: one that kept going would race the resumed sweep for the same files.
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    time.sleep(0.5)
-    orphans = [pid for pid in subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True,
-                                             text=True).stdout.split() if _alive(int(pid))]
-    if orphans:
-        raise SystemExit(f"worker processes outlived the killed sweep: {orphans}")
-    partial = sum(1 for f in out.glob("*.jsonl") if '"type": "footer"' not in f.read_text())
-    complete_at_kill = sum(1 for f in out.glob("*.jsonl")) - partial
+    time.sleep(0.3)
+    sizes = {f: f.stat().st_size for f in out.glob("*.jsonl")}
+    time.sleep(1.5)
+    grown = [f.name for f in out.glob("*.jsonl") if sizes.get(f) != f.stat().st_size]
+    if grown:
+        raise SystemExit(f"transcripts still being written after the sweep was killed: {grown[:5]}")
+    states = [transcript_state(f) for f in out.glob("*.jsonl")]
+    partial = states.count("partial")
+    complete_at_kill = len(states) - partial
     run_sweep(sweep, out, concurrency)
     return {"complete_at_kill": complete_at_kill, "partial_at_kill": partial}
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting to be reaped (in a container nobody may reap it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def load(folder: Path) -> tuple[dict[str, list[dict]], int]:

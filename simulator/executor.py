@@ -104,6 +104,8 @@ class Executor:
         self.on_outcome = on_outcome
         self.on_message = on_message
         self._limiters: dict[str, RateLimiter] = {}
+        self.worker_stats: list[dict[str, float]] = []
+        """Per worker process, once it is done: CPU seconds used and peak resident memory (MB)."""
 
     def _limiter_for(self, spec: AgentSpec) -> RateLimiter | None:
         lim = self.options.limits.get(spec.provider)
@@ -174,8 +176,11 @@ class Executor:
         return sorted(outcomes, key=lambda o: order[o.run_id])
 
     async def _run_in_workers(self, todo: list[RunSpec]) -> list[RunOutcome]:
-        # spawn, not fork: the parent has an event loop and threads that a forked child must not inherit.
-        ctx = multiprocessing.get_context("spawn")
+        # Not plain fork: this process has an event loop and threads a forked child must not inherit. A fork
+        # server imports the heavy modules once (about 2 s) and forks clean workers from that state.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["simulator.executor", "simulator.providers.openai",
+                                    "simulator.providers.anthropic"])
         n = min(self.options.workers, len(todo))
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=per(self.options.concurrency),
@@ -201,6 +206,7 @@ class Executor:
                     error = error or payload
                     finished += 1
                 else:
+                    self.worker_stats.append(payload)
                     finished += 1
         finally:
             for p in procs:
@@ -212,17 +218,35 @@ class Executor:
         return outcomes
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """A worker must never outlive the sweep process: a resumed sweep would race it for the same files."""
-    try:
-        import ctypes
+def _die_with_parent(sweep_pid: int) -> None:
+    """A worker must never outlive the sweep process: a resumed sweep would race it for the same files.
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    The worker's parent is the fork server, which only notices the sweep's death after a while, so a thread
+    watches the sweep process itself (a pidfd becomes readable the moment it exits) and ends the worker at
+    once, whatever it is writing; the resumed sweep moves that partial file aside."""
+    import select
+    import threading
+
+    try:
+        fd = os.pidfd_open(sweep_pid)
+    except ProcessLookupError:
         os._exit(1)
+    except (AttributeError, OSError):
+        fd = None
+
+    def watch() -> None:
+        if fd is not None:
+            select.select([fd], [], [])
+        else:
+            while True:
+                try:
+                    os.kill(sweep_pid, 0)
+                except ProcessLookupError:
+                    break
+                threading.Event().wait(0.05)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ingroup-parent-watch", daemon=True).start()
 
 
 def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOptions, runs: list[RunSpec],
@@ -237,4 +261,7 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
     except BaseException as exc:  # reported to the parent, which raises it as one readable error
         queue.put(("error", str(exc)))
         return
-    queue.put(("done", None))
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put(("done", {"cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024}))
