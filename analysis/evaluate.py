@@ -29,10 +29,13 @@ _BASELINE_WE = re.compile(r"\bwe\b", re.I)
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    """Precision, recall, F1 (0 when undefined, as scikit-learn's zero_division=0) and the counts behind
+    them, so a 0 with no positives and no predictions can be told from a 0 that is a miss."""
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn,
+            "tp": tp, "fp": fp, "fn": fn}
 
 
 def load_labels(path: str | Path) -> list[dict[str, Any]]:
