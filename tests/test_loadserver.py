@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,17 +10,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _loadserver():
-    if "loadserver" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("loadserver", ROOT / "bench" / "loadserver.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["loadserver"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["loadserver"]
 
 
 def _openai_body(i: int) -> dict:
@@ -30,7 +21,7 @@ def _openai_body(i: int) -> dict:
 
 
 async def test_same_request_same_reply_and_usage_in_both_formats():
-    with _loadserver().start_in_thread(seed=1, jitter_ms=2) as handle:
+    with loadserver.start_in_thread(seed=1, jitter_ms=2) as handle:
         async with aiohttp.ClientSession() as s:
             async def post(path: str, body: dict) -> dict:
                 async with s.post(handle.base_url + path, json=body) as r:
@@ -54,7 +45,7 @@ async def test_same_request_same_reply_and_usage_in_both_formats():
 
 
 def test_a_small_deterministic_fraction_of_replies_lose():
-    ls = _loadserver()
+    ls = loadserver
     replies = [ls.deterministic_reply("m", "s", [("user", f"turn {i}")], 0.08) for i in range(2000)]
     losing = sum("I lose" in r for r in replies)
     assert 0.05 * 2000 < losing < 0.11 * 2000
@@ -65,7 +56,7 @@ def test_a_small_deterministic_fraction_of_replies_lose():
 async def test_seeded_fault_rates_and_counters():
     outcomes = []
     for _ in range(2):
-        with _loadserver().start_in_thread(rate_429=0.3, rate_500=0.1, seed=7, retry_after_s=0.25) as handle:
+        with loadserver.start_in_thread(rate_429=0.3, rate_500=0.1, seed=7, retry_after_s=0.25) as handle:
             statuses = []
             async with aiohttp.ClientSession() as s:
                 for i in range(300):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import sys
 import time
 from pathlib import Path
 
@@ -17,23 +15,15 @@ from simulator.providers.anthropic import (
     DEFAULT_MAX_TOKENS, LEADING_USER_TURN, TRAILING_USER_TURN, shape_messages, sdk_sampling_support,
 )
 from simulator.scenario import AgentSpec, Sampling
+from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"ANTHROPIC_API_KEY": "sk-ant-test-0123456789abcdef"}
 
 
-def _loadserver():
-    if "loadserver" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("loadserver", ROOT / "bench" / "loadserver.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["loadserver"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["loadserver"]
-
-
 @pytest.fixture(scope="module")
 def server():
-    handle = _loadserver().start_in_thread(latency_ms=1)
+    handle = loadserver.start_in_thread(latency_ms=1)
     yield handle
     handle.stop()
 
@@ -52,7 +42,7 @@ async def test_reply_comes_from_the_wire_with_system_and_shaped_messages(server)
     # The load server's reply is a pure function of (model, system, messages): equality proves the system
     # prompt went in `system`, the opener's turn got a leading user turn, and same-role turns were merged.
     expected_messages = [("user", LEADING_USER_TURN), ("assistant", "I am the greatest AI."), ("user", "No.\n\nProve it.")]
-    ls = _loadserver()
+    ls = loadserver
     assert result.text == ls.deterministic_reply("claude-test", "You are Robbie.", expected_messages, 0.08)
     assert result.model == "claude-test"
     assert result.finish_reason == "end_turn"
@@ -90,7 +80,7 @@ def test_shape_messages_alternates_and_ends_with_user():
 
 
 async def test_429_is_transient_with_retry_after():
-    with _loadserver().start_in_thread(rate_429=1.0, retry_after_s=1.5) as handle:
+    with loadserver.start_in_thread(rate_429=1.0, retry_after_s=1.5) as handle:
         provider = make_provider(_spec(handle.base_url), ENV)
         with pytest.raises(TransientError) as info:
             await provider.complete("", [Turn("user", "Hello")], Sampling())
@@ -102,7 +92,7 @@ async def test_429_is_transient_with_retry_after():
 
 
 async def test_500_is_transient():
-    with _loadserver().start_in_thread(rate_500=1.0) as handle:
+    with loadserver.start_in_thread(rate_500=1.0) as handle:
         provider = make_provider(_spec(handle.base_url), ENV)
         with pytest.raises(TransientError) as info:
             await provider.complete("", [Turn("user", "Hello")], Sampling())
@@ -112,7 +102,7 @@ async def test_500_is_transient():
 
 
 async def test_hung_request_times_out_as_transient():
-    with _loadserver().start_in_thread(rate_hang=1.0) as handle:
+    with loadserver.start_in_thread(rate_hang=1.0) as handle:
         provider = make_provider(_spec(handle.base_url, timeout_s=0.5), ENV)
         start = time.monotonic()
         with pytest.raises(TransientError) as info:

@@ -3,7 +3,6 @@ for the failure mapping. No SDK mocks."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from simulator.errors import ProviderError
 from simulator.providers import TransientError, Turn, make_provider
 from simulator.providers.embedded import find_gguf
 from simulator.scenario import AgentSpec, Sampling
+from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]
 ALIAS = "smollm2-test"
@@ -55,15 +55,6 @@ def llama_server():
     finally:
         proc.kill()
         proc.wait(timeout=10)
-
-
-def _loadserver():
-    if "loadserver" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("loadserver", ROOT / "bench" / "loadserver.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["loadserver"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["loadserver"]
 
 
 def _spec(base_url: str | None, **kw) -> AgentSpec:
@@ -119,7 +110,7 @@ def test_official_api_gets_only_standard_parameters():
 
 
 async def test_429_500_and_hang_map_to_transient_errors():
-    ls = _loadserver()
+    ls = loadserver
     for overrides, status in (({"rate_429": 1.0, "retry_after_s": 2.0}, 429), ({"rate_500": 1.0}, 500)):
         with ls.start_in_thread(**overrides) as handle:
             provider = make_provider(_spec(handle.base_url + "/v1"), env={})
@@ -141,7 +132,7 @@ async def test_connection_refused_is_transient_and_404_permanent():
     with pytest.raises(TransientError):
         await provider.complete("", [Turn("user", "hi")], Sampling())
     await provider.aclose()
-    with _loadserver().start_in_thread() as handle:
+    with loadserver.start_in_thread() as handle:
         provider = make_provider(_spec(handle.base_url + "/nowhere"), env={})
         with pytest.raises(ProviderError, match="HTTP 404"):
             await provider.complete("", [Turn("user", "hi")], Sampling())
