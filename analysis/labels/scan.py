@@ -22,12 +22,13 @@ family in the order of the combined alternation (leftmost match first, then the 
 from __future__ import annotations
 
 import re
-from itertools import chain, repeat
+from bisect import bisect_left
+from itertools import chain, islice, repeat
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
 
-from .words import Need, required_words, spaced, split_group, start_words, word_set
+from .words import Need, _closing, required_words, spaced, split_group, start_words, word_set
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
@@ -306,7 +307,7 @@ class Anchored:
     ``pattern.finditer``, trying the pattern only where a start literal occurs, and not at all when a
     required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more")
+    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more", "fast")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
@@ -320,6 +321,9 @@ class Anchored:
         # from its word index instead of a search for each start literal.
         self.first = start_words(self.rx)
         self.more = self.needs[1:]  # checked after the first, which RuleSet finds through its index
+        # The same pattern with its literal prefix first (literal_first): ``finditer`` skips to it in C.
+        lit = literal_first(self.rx.pattern)
+        self.fast = re.compile(lit, self.rx.flags) if lit is not None else None
 
     def possible(self, finder: Finder) -> bool:
         """False when the message lacks a word every match needs."""
@@ -344,6 +348,9 @@ class Anchored:
     def finditer(self, s: str, finder: Finder) -> Iterator[re.Match[str]]:
         """Matches of the pattern in ``s``; ``finder`` indexes ``s`` lower-cased and :func:`folded`."""
         if not self.possible(finder):
+            return
+        if self.fast is not None:
+            yield from self.fast.finditer(s)
             return
         if self.lits is None:
             yield from self.rx.finditer(s)
@@ -411,14 +418,19 @@ class RuleSet:
     that matches wins; the next match is looked for after its end. That is what ``finditer`` over the
     alternation does, and an alternative that is not tried at a position could not have matched there."""
 
-    __slots__ = ("parts", "index", "triggers", "by_sub", "always")
+    __slots__ = ("parts", "index", "triggers", "by_sub", "always", "fast")
 
     def __init__(self, rules: list[tuple[str, str]], flags: int = 0, max_n: int = _MAX_N) -> None:
         self.parts: list[tuple[Anchored, str]] = []
+        fast: list[Pattern[str] | None] = []
         for name, rx in rules:
             for alt in split_alternatives(rx):
                 for sub in split_group(alt):
-                    self.parts.append((Anchored(sub, flags, max_n), name))
+                    for part in expand_group(sub):
+                        self.parts.append((Anchored(part, flags, max_n), name))
+                        lit = literal_first(part)
+                        fast.append(re.compile(lit, flags) if lit is not None else None)
+        self.fast = tuple(fast)
         # Index: word -> alternatives whose cheapest requirement it meets; substrings are checked directly.
         index: dict[str, list[int]] = {}
         by_sub: dict[str, list[int]] = {}
@@ -439,7 +451,71 @@ class RuleSet:
         self.always = tuple(always)
 
     def find(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
-        """(start, end, rule name) of every match, as ``finditer`` over the combined pattern gives them."""
+        """(start, end, rule name) of every match, as ``finditer`` over the combined pattern gives them.
+
+        Each candidate alternative keeps its next match at or after the current position (its
+        :func:`literal_first` form found by ``search``, which skips in C to its literal prefix; or else
+        ``match`` at its start positions). The leftmost of these (the first alternative on a tie) is the
+        match ``finditer`` over the alternation gives; the scan resumes at its end, and the alternatives
+        whose next match started before that end look again from there."""
+        words, where = finder.words, finder.where
+        cands: set[int] = set(self.always)
+        index = self.index
+        for w in self.triggers.intersection(words):
+            cands.update(index[w])
+        for sub, ks in self.by_sub:
+            if sub in where:
+                cands.update(ks)
+        if not cands:
+            return []
+        parts, fast = self.parts, self.fast
+        ascii_text = finder.ascii
+        heads: list[tuple[int, int, re.Match[str]]] = []
+        slow: dict[int, list[int]] = {}
+        for k in cands:
+            a = parts[k][0]
+            if a.first is not None and ascii_text and a.first.isdisjoint(words):
+                continue
+            if a.more and not _all_met(a.more, words, where):
+                continue
+            f = fast[k]
+            if f is not None:
+                m = f.search(s)
+            else:
+                at = slow[k] = a.starts(s, finder)
+                m = _match_from(a.rx, at, s, 0)
+            if m is not None:
+                heads.append((m.start(), k, m))
+        if not heads:
+            return []
+        out: list[tuple[int, int, str]] = []
+        while len(heads) > 1:
+            p, k, m = min(heads)
+            e = m.end()
+            out.append((p, e, parts[k][1]))
+            nxt = []
+            for h in heads:
+                if h[0] < e:
+                    j = h[1]
+                    f = fast[j]
+                    mj = f.search(s, e) if f is not None else _match_from(parts[j][0].rx, slow[j], s, e)
+                    if mj is not None:
+                        nxt.append((mj.start(), j, mj))
+                else:
+                    nxt.append(h)
+            heads = nxt
+        if heads:
+            p, k, m = heads[0]
+            name = parts[k][1]
+            f = fast[k]
+            while m is not None:
+                e = m.end()
+                out.append((m.start(), e, name))
+                m = f.search(s, e) if f is not None else _match_from(parts[k][0].rx, slow[k], s, e)
+        return out
+
+    def _find_by_positions(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
+        """The previous method (every candidate tried at its start positions, in order); kept as a check."""
         words, where = finder.words, finder.where
         cands: set[int] = set(self.always)
         index = self.index
@@ -482,3 +558,77 @@ class RuleSet:
                 end = m.end()
                 out.append((p, end, name))
         return out
+
+
+def _match_from(rx: Pattern[str], at: list[int], s: str, pos: int) -> re.Match[str] | None:
+    """The first match of ``rx`` at one of the sorted positions ``at`` that is >= ``pos``."""
+    match = rx.match
+    for p in islice(at, bisect_left(at, pos), None):
+        m = match(s, p)
+        if m is not None:
+            return m
+    return None
+
+
+def expand_group(src: str) -> list[str]:
+    """``\\b(?:A|B)REST`` as ``\\bA REST``, ``\\bB REST`` (the group opened when it has one alternative).
+
+    At one position the alternation tries A followed by REST (with all of REST's backtracking) before B
+    followed by REST, which is what the two patterns tried in this order do; so the leftmost-first merge of
+    :class:`RuleSet` gives the same matches. Only when the group is not repeated (no quantifier after it)."""
+    if not src.startswith("\\b(?:"):
+        return [src]
+    body = src[5:]
+    close = _closing(body)
+    if close is None:
+        return [src]
+    rest = body[close + 1:]
+    if rest[:1] in ("?", "*", "+", "{"):
+        return [src]
+    alts = split_alternatives(body[:close])
+    return ["\\b" + alt + rest for alt in alts]
+
+
+_LIT_CHAR = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 ',-")
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+
+
+def literal_first(src: str) -> str | None:
+    """``\\bLREST`` (L: literal characters, the first a word character) rewritten as ``L(?<!\\w.{n})REST``,
+    n = len(L): the lookbehind, after L, says what ``\\b`` said before it (the character before L is not a
+    word character, or there is none), so both match the same text at the same positions. ``re`` finds the
+    literal prefix L of the rewritten pattern with a fast scan instead of trying every position. None when
+    the pattern does not start that way."""
+    if not src.startswith("\\b"):
+        return None
+    body = src[2:]
+    if body.startswith("(?:"):
+        # \b(?:A|B)REST -> (?:A'|B')REST, each alternative rewritten on its own: the same attempts in the
+        # same order; ``re`` skips to the characters the alternatives start with.
+        close = _closing(body[3:])
+        if close is None:
+            return None
+        rest = body[3 + close + 1:]
+        if rest[:1] in ("?", "*", "+", "{"):
+            return None
+        forms = [literal_first("\\b" + alt) for alt in split_alternatives(body[3:3 + close])]
+        if any(f is None for f in forms):
+            return None
+        return "(?:" + "|".join(forms) + ")" + rest  # type: ignore[arg-type]
+    units: list[int] = []  # end offsets of the literal characters
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c in _LIT_CHAR:
+            i += 1
+        elif c == "\\" and body[i + 1:i + 2] == "u" and _HEX4.fullmatch(body, i + 2, i + 6):
+            i += 6
+        else:
+            break
+        units.append(i)
+    if units and i < len(body) and body[i] in "?*+{":
+        units.pop()  # the last character is repeated (or optional)
+    if not units or not body[0].isalnum():
+        return None
+    cut = units[-1]
+    return body[:cut] + f"(?<!\\w.{{{len(units)}}})" + body[cut:]

@@ -58,10 +58,15 @@ def word_set(low: str) -> frozenset[str]:
     return frozenset(_WORD_RUN.findall(low))
 
 
+# The same table for bytes: ``bytes.translate`` is a plain table lookup, several times faster than
+# ``str.translate`` with a dict.
+_NON_WORD_BYTES = bytes(c if _WORD_CHAR.match(chr(c)) else 32 for c in range(128)) + bytes(range(128, 256))
+
+
 def spaced(low: str) -> str:
     """An ASCII text with every non-word character made a space, and a space added at both ends: a word
     ``w`` starts at offset ``i`` of ``low`` exactly where ``" w "`` occurs at ``i`` in it."""
-    return " " + low.translate(_NON_WORD_ASCII) + " "
+    return (b" " + low.encode("ascii").translate(_NON_WORD_BYTES) + b" ").decode("ascii")
 
 
 # --- what a pattern can match ----------------------------------------------------------------------------
