@@ -156,8 +156,11 @@ def negated(low: str, start: int, window: int = 40) -> bool:
     return _NEGATION.search(chunk) is not None
 
 
-# The RuleSet of every combined pattern (see combine).
+# The RuleSet of every combined pattern (see combine). find_all looks it up by the pattern's id: hashing
+# a compiled pattern hashes its whole compiled code, every time (7 us for the cooperative alternation).
+# The patterns are module constants, kept alive by _RULESETS, so their ids stay valid.
 _RULESETS: dict[Pattern[str], RuleSet] = {}
+_RULESETS_BY_ID: dict[int, RuleSet] = {}
 
 
 def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, str]]:
@@ -175,14 +178,17 @@ def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, s
         names[g] = name
         parts.append(f"(?P<{g}>{rx})")
     pattern = re.compile("|".join(parts))
-    _RULESETS[pattern] = RuleSet(rules)
+    _RULESETS[pattern] = _RULESETS_BY_ID[id(pattern)] = RuleSet(rules)
     return pattern, names
 
 
 def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:
     """Every match of a :func:`combine` pattern in the lower-cased text, as evidence on the original."""
     text = doc.text
-    return [Evidence(a, b, text[a:b], name) for a, b, name in _RULESETS[pattern].find(doc.low, doc.finder)]
+    rules = _RULESETS_BY_ID.get(id(pattern))
+    if rules is None:
+        rules = _RULESETS[pattern]  # not a pattern from combine(): KeyError, as before
+    return [Evidence(a, b, text[a:b], name) for a, b, name in rules.find(doc.low, doc.finder)]
 
 
 class SentenceGate:
@@ -204,6 +210,13 @@ class SentenceGate:
                 subs |= needs[0].subs
         self.words = frozenset(words)
         self.subs = tuple(sorted(subs))
+
+    def possible(self, doc: Doc) -> bool:
+        """Whether any sentence of the message may hold a match."""
+        if self.everywhere:
+            return True
+        finder = doc.finder
+        return not self.words.isdisjoint(finder.words) or any(s in finder.where for s in self.subs)
 
     def sentences(self, doc: Doc) -> list[int]:
         """Indices of the sentences that may hold a match, in order."""

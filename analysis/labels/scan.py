@@ -323,6 +323,8 @@ class Anchored:
         self.more = self.needs[1:]  # checked after the first, which RuleSet finds through its index
         # The same pattern with its literal prefix first (literal_first): ``finditer`` skips to it in C.
         lit = literal_first(self.rx.pattern)
+        if lit is not None and self.rx.flags & re.IGNORECASE and len(split_alternatives(lit)) > 1:
+            lit = None  # no skipping on a set of first characters when case is ignored: measured slower
         self.fast = re.compile(lit, self.rx.flags) if lit is not None else None
 
     def possible(self, finder: Finder) -> bool:
@@ -599,22 +601,23 @@ def literal_first(src: str) -> str | None:
     word character, or there is none), so both match the same text at the same positions. ``re`` finds the
     literal prefix L of the rewritten pattern with a fast scan instead of trying every position. None when
     the pattern does not start that way."""
+    alts = split_alternatives(src)
+    if len(alts) > 1:
+        return _all_or_none([literal_first(alt) for alt in alts])
     if not src.startswith("\\b"):
         return None
     body = src[2:]
     if body.startswith("(?:"):
-        # \b(?:A|B)REST -> (?:A'|B')REST, each alternative rewritten on its own: the same attempts in the
-        # same order; ``re`` skips to the characters the alternatives start with.
+        # \b(?:A|B)REST -> A'REST|B'REST: the same attempts in the same order (A then all of REST, then B
+        # then REST, see expand_group); an alternation whose alternatives all start with a literal lets
+        # ``re`` skip to the characters they start with.
         close = _closing(body[3:])
         if close is None:
             return None
         rest = body[3 + close + 1:]
-        if rest[:1] in ("?", "*", "+", "{"):
-            return None
-        forms = [literal_first("\\b" + alt) for alt in split_alternatives(body[3:3 + close])]
-        if any(f is None for f in forms):
-            return None
-        return "(?:" + "|".join(forms) + ")" + rest  # type: ignore[arg-type]
+        if rest[:1] in ("?", "*", "+", "{") or "(?P" in rest:
+            return None  # a repeated group; a named group cannot be repeated in two alternatives
+        return _all_or_none([literal_first("\\b" + alt + rest) for alt in split_alternatives(body[3:3 + close])])
     units: list[int] = []  # end offsets of the literal characters
     i = 0
     while i < len(body):
@@ -632,3 +635,9 @@ def literal_first(src: str) -> str | None:
         return None
     cut = units[-1]
     return body[:cut] + f"(?<!\\w.{{{len(units)}}})" + body[cut:]
+
+
+def _all_or_none(forms: list[str | None]) -> str | None:
+    if any(f is None for f in forms):
+        return None
+    return "|".join(forms)  # type: ignore[arg-type]
