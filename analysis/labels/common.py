@@ -73,8 +73,8 @@ class Doc:
         return self._sents
 
     def _split(self) -> None:
-        # Whitespace-only pieces (blank lines) are not sentences.
-        spans = [m.span() for m in _SENTENCE.finditer(self.text) if not m.group().isspace()]
+        # Whitespace-only pieces (blank lines) are not sentences: _SENTENCE does not match them.
+        spans = list(map(_SPAN, _SENTENCE.finditer(self.text)))
         self._sent_starts = [a for a, _ in spans]
         self._sent_ends = [b for _, b in spans]
         self._sents = spans
@@ -119,7 +119,13 @@ def make_doc(text: str) -> Doc:
 # points and move numbers ("1.e4") do not end sentences because a space must follow the stop.
 # Runs of ordinary characters are taken as one chunk (``[^.!?\n]+``) so ``re`` loops in C; the match is the
 # same as one character at a time, because the tail after the longest run always matches.
-_SENTENCE = re.compile(r"(?:[^.!?\n]+|[.!?](?![\s\"'\u201d\u2019)]|$))+(?:[.!?]+[\"'\u201d\u2019)]*|\n|$)|\n")
+# Pieces of whitespace only (blank lines, trailing spaces) are not sentences. They end at a line break or at
+# the end (a piece holding . ! ? is not blank), so the lookahead (a character other than whitespace before
+# the next line break) leaves them out, and so does every later start inside them; a lone line break is not
+# a sentence either. The sentences are those of the same pattern without the lookahead and with ``|\n``,
+# whitespace-only matches dropped.
+_SENTENCE = re.compile(r"(?=[^\S\n]*\S)(?:[^.!?\n]+|[.!?](?![\s\"'\u201d\u2019)]|$))+(?:[.!?]+[\"'\u201d\u2019)]*|\n|$)")
+_SPAN = re.Match.span
 
 # Double quotes in either style; single quotes only when not an apostrophe (letters on both sides). Every
 # alternative starts with the quote character itself ("'(?<!\w')" is "(?<!\w)'"), so ``re`` skips ahead to
