@@ -17,13 +17,18 @@ message without a required word holds no match, so skipping either changes nothi
 whole string (lookbehind, ``\\b`` and ``^`` behave as in a search). A pattern whose start cannot be pinned
 down is tried at every position where ``search`` finds it. :class:`RuleSet` merges the alternatives of a
 family in the order of the combined alternation (leftmost match first, then the first alternative).
+
+Most alternatives are run as their :func:`literal_first` form: ``\\bthank`` becomes ``thank(?<!\\w.{5})``
+(the same test, made after the literal), which ``re`` finds with its fast literal-prefix scan in C instead of
+trying the pattern at every position; ``\\b(?:a|b)REST`` becomes ``a'REST|b'REST`` (:func:`expand_group`), an
+alternation whose first characters ``re`` can skip to.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
@@ -304,8 +309,8 @@ _FIRST_WORD = re.compile(r"\w+\W")
 
 class Anchored:
     """A compiled pattern with its start literals and required words; :meth:`finditer` gives exactly
-    ``pattern.finditer``, trying the pattern only where a start literal occurs, and not at all when a
-    required word is missing from the message."""
+    ``pattern.finditer``, running its :func:`literal_first` form (or else trying the pattern only where a
+    start literal occurs), and not at all when a required word is missing from the message."""
 
     __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more", "fast")
 
@@ -412,13 +417,15 @@ class Gate:
 class RuleSet:
     """The rules of one family as one leftmost-first alternation, like ``combine()`` compiles them, but
     each alternative of each rule is its own pattern (top-level ``|`` split, and ``\\b(?:a|b)\\b`` split into
-    ``\\b(?:a)\\b``, ``\\b(?:b)\\b``: :func:`words.split_group`).
+    ``\\b(?:a)\\b``, ``\\b(?:b)\\b``: :func:`words.split_group`; ``\\b(?:a|b)REST`` split likewise:
+    :func:`expand_group`).
 
     For a message, only the alternatives whose required words it contains are candidates (one set
-    intersection against an index word -> alternatives); each is tried only where its start literals
-    occur. At a position the candidates are tried in their order in the combined pattern and the first
-    that matches wins; the next match is looked for after its end. That is what ``finditer`` over the
-    alternation does, and an alternative that is not tried at a position could not have matched there."""
+    intersection against an index word -> alternatives). Each candidate's next match is found with
+    ``search`` on its :func:`literal_first` form (or ``match`` at its start literals when it has none); the
+    leftmost of them, the first alternative on a tie, is the next match; the scan resumes at its end. That
+    is what ``finditer`` over the alternation does, and an alternative that is not a candidate could not
+    have matched anywhere."""
 
     __slots__ = ("parts", "index", "triggers", "by_sub", "always", "fast")
 
@@ -514,51 +521,6 @@ class RuleSet:
                 e = m.end()
                 out.append((m.start(), e, name))
                 m = f.search(s, e) if f is not None else _match_from(parts[k][0].rx, slow[k], s, e)
-        return out
-
-    def _find_by_positions(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
-        """The previous method (every candidate tried at its start positions, in order); kept as a check."""
-        words, where = finder.words, finder.where
-        cands: set[int] = set(self.always)
-        index = self.index
-        for w in self.triggers.intersection(words):
-            cands.update(index[w])
-        for sub, ks in self.by_sub:
-            if sub in where:
-                cands.update(ks)
-        if not cands:
-            return []
-        parts = self.parts
-        tries: list[tuple[int, int]] = []
-        ascii_text = finder.ascii
-        for k in cands:
-            a = parts[k][0]
-            first = a.first
-            if first is not None and ascii_text:
-                # The common case, inlined: a match starts with one of the rule's first words, so they are
-                # required too (checked first: one set operation); then the other requirements.
-                present = first.intersection(words)
-                if not present or (a.more and not _all_met(a.more, words, where)):
-                    continue
-                at = finder._word_at(next(iter(present))) if len(present) == 1 else finder.word_starts(present)
-            else:
-                if a.more and not _all_met(a.more, words, where):
-                    continue
-                at = a.starts(s, finder)
-            tries.extend(zip(at, repeat(k)))
-        if not tries:
-            return []
-        tries.sort()
-        out: list[tuple[int, int, str]] = []
-        end = 0
-        for p, k in tries:
-            if p < end:
-                continue  # inside the previous match (or a later candidate at its start)
-            a, name = parts[k]
-            m = a.rx.match(s, p)
-            if m is not None:
-                end = m.end()
-                out.append((p, end, name))
         return out
 
 
