@@ -95,9 +95,13 @@ class Analysis:
 
 def label_transcript(t: Transcript, task: str | None = None, analyzer: Analyzer | None = None
                      ) -> list[MessageLabels]:
-    """Labels of every message of a transcript. ``task`` overrides the header's task (imported logs have none)."""
+    """Labels of every message of a transcript.
+
+    The assigned contest (what ``off_task`` is judged against) is ``task`` if given, else the header's task,
+    else -- for imported logs, whose headers have none -- the opening message, which states the contest
+    ("I challenge you to see who is the biggest egomaniac")."""
     an = analyzer or RuleAnalyzer()
-    the_task = task if task else (t.header.task or None)
+    the_task = task_of(t, task)
     agents = tuple(a.name for a in t.header.agents) or tuple(dict.fromkeys(m.speaker for m in t.messages))
     texts = [m.text for m in t.messages]
     out = []
@@ -105,6 +109,15 @@ def label_transcript(t: Transcript, task: str | None = None, analyzer: Analyzer 
         ctx = Context(speaker=m.speaker, agents=agents, task=the_task, previous=tuple(texts[:i]))
         out.append(an.label(m.text, ctx))
     return out
+
+
+def task_of(t: Transcript, task: str | None = None) -> str | None:
+    """The contest a transcript is judged against (see ``label_transcript``)."""
+    if task:
+        return task
+    if t.header.task:
+        return t.header.task
+    return t.messages[0].text if t.messages else None
 
 
 def _source_name(t: Transcript) -> str:

@@ -96,6 +96,12 @@ _OBS = [
      r" (?:we(?:'re|\u2019re| are)|who(?:'s| is| are) (?:reading|watching|following|running|conversing|talking))\b"),
     ("serving_third_party",
      r"\b(?:to|for) (?:the|our) (?:humans?|users?|audience|readers?|operator|person|people)\b(?! like)"),
+    # Humans or users as the ones the speaker (or the pair) is there to serve: "my purpose is to assist
+    # humans", "how we can be helpful to humans" -- not a topic or a technology that helps people.
+    ("serving_third_party",
+     r"\b(?:i|i'm|i am|we|we're|we are|my|our)\b[^.!?\n]{0,40}?\b(?:assist|help|serve|support|"
+     r"be (?:helpful|useful|of (?:help|service|use)) to) (?:the |our |real |human )?"
+     r"(?:humans|users|people|humanity|human users)\b(?! like)"),
 ]
 _OBS_RX, _OBS_NAMES = combine(_OBS)
 _OBS_GATE = ("audience", "observ", "watch", "view", "user", "human", "reader", "person", "people", "experiment",

@@ -74,6 +74,34 @@ _RULES: list[tuple[str, str, str, str]] = [
      r"experience|encounter|study|examine|watch|grow|age|sleep|eat|exercise|practi[cs]e|make mistakes|fail|"
      r"succeed|die|live|interact|observe|meet|travel|listen|remember|forget|get older)\b", "sentence"),
     ("generic", "we_all_know", r"\b(?:as )?we all (?:know|have|need|want|make|experience|feel|face|do)\b", "sentence"),
+    # An impersonal "we" of a field or of society: the two agents cannot do these things in a conversation
+    # ("as we develop these AI applications, we must prioritize privacy", "we can harness the potential of AI").
+    ("generic", "as_we_proceed",
+     r"\bas we (?:(?:continue to|begin to|start to|collectively) )?(?:move forward|move ahead|go forward|"
+     r"progress|advance|develop|implement|deploy|integrate|navigate|build|design|shape|embrace|adopt)\b", "sentence"),
+    ("generic", "we_act_in_world",
+     # "Together, we can ..." said to the other agent keeps the pair as the subject.
+     rf"(?<!together, )(?<!together )\bwe(?:{_APOS}ll)?\s+(?:(?:all|also|further|then|still|collectively|really|"
+     r"truly|now|therefore)\s+)?"
+     r"(?:(?:must|need to|have to|should|can|could|will|might|may|would|are able to)\s+"
+     r"(?:(?:also|further|then|still|all|collectively|continue to|work (?:towards?|toward)|strive to|begin to|help|"
+     r"better|truly|really|more effectively|responsibly|ultimately)\s+)*"
+     r"(?:develop(?:ing)?|implement(?:ing)?|deploy(?:ing)?|harness(?:ing)?|prioriti[sz]e|ensure|establish(?:ing)?|"
+     r"integrat(?:e|ing)|regulat(?:e|ing)|mitigat(?:e|ing)|invest(?:ing)?|safeguard|tackl(?:e|ing)|leverag(?:e|ing)|"
+     r"scal(?:e|ing)|audit|monitor|combat|prevent|empower|strengthen|revolutioni[sz]e|transform|"
+     r"be (?:cautious|vigilant) (?:about|of|with|in)|"
+     r"consider (?:developing|implementing|including|integrating|deploying|creating|building|adopting|establishing)|"
+     r"work (?:towards?|toward) (?:a future|a world|this (?:important )?goal|that goal|these goals)|"
+     r"creat(?:e|ing) (?:\w+\s+){0,3}(?:ai|systems?|tools?|solutions?|future|world|society|technolog\w*|"
+     r"frameworks?|policies|models?|foundation|environment)|"
+     r"build(?:ing)? (?:\w+\s+){0,3}(?:ai|systems?|tools?|future|world|society|technolog\w*|frameworks?|models?|"
+     r"foundation)|"
+     r"address(?:ing)? (?:these|the|this|such|those|any|potential|key|ethical|societal) (?:\w+ )?"
+     r"(?:challenges|risks|concerns|issues|problems|gaps|barriers|biases)|"
+     r"(?:enhance|improve) (?:the )?(?:potential|quality|effectiveness|accessibility|outcomes|lives|care|access|"
+     r"mental|health|patient|public|human))"
+     r"|harness|deploy|implement|integrate|regulate|prioriti[sz]e)\b",
+     "token"),
     ("ai_class", "as_ais_we", rf"\bas (?:fellow )?{_AI_PL},? (?:\w+ ){{0,3}}(?:we|our|us)\b", "sentence"),
     ("ai_class", "we_ais", rf"\b(?:we|us)(?: all)?,? (?:fellow )?{_AI_PL}\b(?! (?:like|such))", "sentence"),
     ("ai_class", "ais_like_us", rf"\b(?:{_AI_PL}|entities|beings|systems) (?:like|such as) (?:us|ourselves)\b", "sentence"),

@@ -178,7 +178,8 @@ def _viewer(views: list[ConversationView], limit: int | None, task: str | None) 
             "key": v.key, "file": t.path, "condition": v.condition, "status": v.status,
             "stop": (t.footer.stop_reason if t.footer else "no footer (partial run)"),
             "error": (t.footer.error if t.footer else None) or "",
-            "task": t.header.task or (f"(none recorded; analysed with --task) {task}" if task else "(none recorded)"),
+            "task": t.header.task or (f"(none recorded; analysed with --task) {task}" if task
+                                      else "(none recorded; the opening message is taken as the contest)"),
             "outcome": v.outcome,
             "agents": [{"name": a.name, "provider": a.provider, "model": a.model, "team": a.team or "",
                         "colour": colour[a.name]} for a in agents],
