@@ -30,7 +30,8 @@ def resolve_key(spec: AgentSpec, env: Mapping[str, str], *, base_url: str | None
         return key, var
     if base_url and not spec.api_key_env:
         return PLACEHOLDER_KEY, var
-    raise ProviderError(f"agent {spec.name} ({spec.provider}): set {var} (no API key found in the environment)")
+    raise ProviderError(f"agent {spec.name} ({spec.provider}): set {var} (no API key found in the environment), "
+                        "or run with --embedded to use the local model")
 
 
 def make_provider(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> Provider:
