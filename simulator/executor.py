@@ -12,7 +12,6 @@ import math
 import multiprocessing
 import os
 import re
-import signal
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal

@@ -61,7 +61,6 @@ class RateLimiter:
 @dataclass
 class CallStats:
     attempts: int = 0
-    transient_errors: int = 0
 
 
 async def call_with_retry(
@@ -87,7 +86,6 @@ async def call_with_retry(
             async with asyncio.timeout(policy.timeout_s):
                 return await fn()
         except (TransientError, TimeoutError) as exc:
-            stats.transient_errors += 1
             if attempt >= policy.max_attempts:
                 if isinstance(exc, TimeoutError):
                     raise TransientError(f"timed out after {policy.timeout_s:g}s, {attempt} attempts") from None

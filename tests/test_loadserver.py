@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -33,7 +33,8 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Iterator, Pattern
 
-from .words import Need, _closing, required_words, spaced, split_group, start_words, word_set
+from .words import (Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
+                    word_set)
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
@@ -159,35 +160,6 @@ def start_literals(pattern: Pattern[str], max_n: int = _MAX_N) -> tuple[str, ...
         if not any(s.startswith(t) for t in out):
             out.append(s)
     return tuple(sorted(out))
-
-
-def split_alternatives(rx: str) -> list[str]:
-    """The top-level alternatives of a regular expression's source ("a|(b|c)|[|]" -> a, (b|c), [|])."""
-    parts, depth, cls, start, i = [], 0, False, 0, 0
-    while i < len(rx):
-        c = rx[i]
-        if c == "\\":
-            i += 2
-            continue
-        if cls:
-            if c == "]":
-                cls = False
-        elif c == "[":
-            cls = True
-            if rx[i + 1:i + 2] == "^":
-                i += 1
-            if rx[i + 1:i + 2] == "]":
-                i += 1  # a leading ] is a literal
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(rx[start:i])
-            start = i + 1
-        i += 1
-    parts.append(rx[start:])
-    return parts
 
 
 class Finder:

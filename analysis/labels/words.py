@@ -17,6 +17,7 @@ word per text (the least common one), and every match contains one of those word
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 
@@ -347,8 +348,6 @@ def split_group(alt: str) -> list[str]:
     with the leftmost-first merge of :class:`scan.RuleSet` the result is the same. The prefix and suffix
     may only be ``\\b`` or nothing (they match in one way at most, so the order of attempts is unchanged).
     """
-    from .scan import split_alternatives
-
     for pre in ("\\b", ""):
         if not alt.startswith(pre + "(?:"):
             continue
@@ -366,11 +365,12 @@ def split_group(alt: str) -> list[str]:
     return [alt]
 
 
-def _closing(body: str) -> int | None:
-    """Index of the parenthesis closing a group whose body starts at ``body[0]``."""
+def _structure(src: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth before it) for every character of a regex source that is outside an
+    escape and a character class: the only places where ``(``, ``)`` and ``|`` are structure."""
     depth, cls, i = 0, False, 0
-    while i < len(body):
-        c = body[i]
+    while i < len(src):
+        c = src[i]
         if c == "\\":
             i += 2
             continue
@@ -379,18 +379,28 @@ def _closing(body: str) -> int | None:
                 cls = False
         elif c == "[":
             cls = True
-            if body[i + 1:i + 2] == "^":
+            if src[i + 1:i + 2] == "^":
                 i += 1
-            if body[i + 1:i + 2] == "]":
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                return i
-            depth -= 1
+            if src[i + 1:i + 2] == "]":
+                i += 1  # a leading ] is a literal
+        else:
+            yield i, c, depth
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
         i += 1
-    return None
+
+
+def _closing(body: str) -> int | None:
+    """Index of the parenthesis closing a group whose body starts at ``body[0]``."""
+    return next((i for i, c, depth in _structure(body) if c == ")" and depth == 0), None)
+
+
+def split_alternatives(rx: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source ("a|(b|c)|[|]" -> a, (b|c), [|])."""
+    cuts = [i for i, c, depth in _structure(rx) if c == "|" and depth == 0]
+    return [rx[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(rx)])]
 
 
 __all__ = ["COMMON", "Need", "required_words", "split_group", "spaced", "start_words", "word_set"]
