@@ -12,13 +12,14 @@ import math
 import multiprocessing
 import os
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal
 
 from .errors import IngroupError
 from .providers._clients import client_pool
-from .orchestrator import ConversationResult, ProviderFactory, RunSpec, run_conversation
+from .orchestrator import ConversationResult, ProviderFactory, RunSpec, TeamKind, run_conversation
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
 from .transcript import Message, iter_records
@@ -43,6 +44,8 @@ class ExecOptions:
     retry_failed: bool = False
     """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
     fsync: bool = True
+    team: TeamKind = "sequential"
+    """Which autogen-agentchat team runs each conversation (see ``simulator.orchestrator.TEAMS``)."""
     workers: int = 1
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
@@ -96,12 +99,16 @@ def check_run_ids(runs: list[RunSpec]) -> None:
 class Executor:
     def __init__(self, out_dir: str | Path, make_provider: ProviderFactory, options: ExecOptions | None = None,
                  on_outcome: Callable[[RunOutcome], None] | None = None,
-                 on_message: Callable[[Message], None] | None = None) -> None:
+                 on_message: Callable[[Message], None] | None = None,
+                 on_started: Callable[[], None] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.make_provider = make_provider
         self.options = options or ExecOptions()
         self.on_outcome = on_outcome
         self.on_message = on_message
+        self.on_started = on_started
+        """Called once the plan is checked and any worker processes are running (a progress display starts
+        here: its refresh thread would otherwise keep the workers from being forked)."""
         self._limiters: dict[str, RateLimiter] = {}
         self.worker_stats: list[dict[str, float]] = []
         """Per worker process, once it is done: CPU seconds used and peak resident memory (MB)."""
@@ -158,7 +165,8 @@ class Executor:
             async with sem:
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
-                    retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync)
+                    retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
+                    team=self.options.team)
             f = res.footer
             o = RunOutcome(r.run_id, "failed" if f.stop_reason == "error" else "done", res.path, f.turns,
                            f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)
@@ -169,17 +177,18 @@ class Executor:
         if self.options.workers > 1 and len(todo) > 1:
             outcomes += await self._run_in_workers(todo)
         else:
+            if self.on_started:
+                self.on_started()
             async with client_pool():
                 outcomes += await asyncio.gather(*(one(r) for r in todo))
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
 
     async def _run_in_workers(self, todo: list[RunSpec]) -> list[RunOutcome]:
-        # Not plain fork: this process has an event loop and threads a forked child must not inherit. A fork
-        # server imports the heavy modules once (about 2 s) and forks clean workers from that state.
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulator.executor", "simulator.providers.openai",
-                                    "simulator.providers.anthropic"])
+        ctx, forked = _worker_context()
+        if not forked:
+            # The fork server imports the heavy modules once (about 2 s) and forks clean workers from that state.
+            ctx.set_forkserver_preload(["simulator.executor", *sorted(_provider_modules(todo))])
         n = min(self.options.workers, len(todo))
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=per(self.options.concurrency),
@@ -187,10 +196,12 @@ class Executor:
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid()), daemon=True)
+                                                         todo[i::n], queue, os.getpid(), forked), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()
+        if self.on_started:
+            self.on_started()
         outcomes: list[RunOutcome] = []
         finished, error = 0, None
         loop = asyncio.get_running_loop()
@@ -217,6 +228,23 @@ class Executor:
         return outcomes
 
 
+def _worker_context() -> tuple[multiprocessing.context.BaseContext, bool]:
+    """Plain fork when it is safe, else a fork server; and whether it is plain fork.
+
+    Plain fork starts a worker in milliseconds with everything already imported, where a fork server first
+    spends about 2 s importing (a tenth of a 1,000-conversation sweep). It is safe when this process has a
+    single thread: no other thread can hold a lock the child would inherit held. The running event loop is
+    inherited too; the child sets it aside before starting its own (``_worker_main``)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork"), True
+    return multiprocessing.get_context("forkserver"), False
+
+
+def _provider_modules(runs: list[RunSpec]) -> set[str]:
+    kinds = {a.provider for r in runs for a in r.scenario.agents}
+    return {f"simulator.providers.{k}" for k in kinds if k in ("openai", "anthropic", "embedded")}
+
+
 def _die_with_parent(sweep_pid: int) -> None:
     """A worker must never outlive the sweep process: a resumed sweep would race it for the same files.
 
@@ -224,7 +252,6 @@ def _die_with_parent(sweep_pid: int) -> None:
     watches the sweep process itself (a pidfd becomes readable the moment it exits) and ends the worker at
     once, whatever it is writing; the resumed sweep moves that partial file aside."""
     import select
-    import threading
 
     try:
         fd = os.pidfd_open(sweep_pid)
@@ -249,10 +276,17 @@ def _die_with_parent(sweep_pid: int) -> None:
 
 
 def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOptions, runs: list[RunSpec],
-                 queue: "multiprocessing.Queue", parent_pid: int) -> None:
-    _die_with_parent(parent_pid)
+                 queue: "multiprocessing.Queue", parent_pid: int, forked: bool = False) -> None:
     import gc
     import logging
+    import signal
+
+    if forked:
+        # Forked from inside the sweep's event loop: forget that loop (Python 3.12+ does this itself at fork)
+        # and take back Ctrl-C, which asyncio.run in the parent had routed to its own loop.
+        asyncio.events._set_running_loop(None)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    _die_with_parent(parent_pid)
 
     # The preloaded modules never die: keep the collector from walking them, and collect young objects less
     # often (each conversation allocates many short-lived messages; full passes show as pauses mid-turn).
@@ -270,3 +304,4 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     queue.put(("done", {"cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024}))
+

@@ -10,7 +10,7 @@ import os
 os.environ.setdefault("AUTOGEN_DISABLE_RUNTIME_TRACING", "true")
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
@@ -22,10 +22,15 @@ from .scenario import AgentSpec, Scenario
 from .secrets import redact
 from .stops import build_termination
 from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
+from .team import SequentialTeam
 from .turns import Schedule, ScheduledGroupChat
 from .versions import package_versions
 
 ProviderFactory = Callable[[AgentSpec], Provider]
+TeamKind = Literal["sequential", "group-chat"]
+TEAMS: tuple[TeamKind, ...] = ("sequential", "group-chat")
+"""``sequential``: :class:`~simulator.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
+RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans; same transcripts, more CPU per turn."""
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
 
 
@@ -105,6 +110,7 @@ async def run_conversation(
     retry: RetryPolicy | None = None,
     on_message: Callable[[Message], None] | None = None,
     fsync: bool = True,
+    team: TeamKind = "sequential",
 ) -> ConversationResult:
     """Run one conversation to its stop rule, writing ``out_dir/<run_id>.jsonl`` as it goes.
 
@@ -142,13 +148,17 @@ async def run_conversation(
                       limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i)
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
-    team = ScheduledGroupChat(participants, schedule, termination_condition=termination)
+    if team == "group-chat":
+        chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
+                                                                        termination_condition=termination)
+    else:
+        chat = SequentialTeam(participants, schedule, termination_condition=termination)
     stop_reason = "unknown"
     error: str | None = None
     finished = False
     try:
         task = TextMessage(source=opener, content=s.opening.text)
-        async for item in team.run_stream(task=task, output_task_messages=False):
+        async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
             elif isinstance(item, StopMessage) and item.content.startswith("error: "):

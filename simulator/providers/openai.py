@@ -74,7 +74,7 @@ class OpenAIProvider:
             # The typed `create` spends about 2 ms of CPU per call transforming the message list (a no-op for
             # plain-text messages); the SDK's documented generic `post` sends the same JSON with the same auth,
             # errors and response model for a quarter of that, which decides throughput in large sweeps.
-            response = await self._clients.get().post("/chat/completions", body=body, cast_to=ChatCompletion)
+            data = await self._clients.get().post("/chat/completions", body=body, cast_to=object)
         except openai.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
         except openai.APITimeoutError:
@@ -83,15 +83,17 @@ class OpenAIProvider:
             raise self._errors.transient(f"connection failed: {exc}") from None
         except openai.OpenAIError as exc:
             raise self._errors.permanent(f"{type(exc).__name__}: {exc}") from None
-        if not response.choices:
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices or not isinstance(choices[0], dict):
             raise self._errors.permanent("the server answered with no choices")
-        choice = response.choices[0]
-        result.text = choice.message.content or ""
-        result.finish_reason = choice.finish_reason
-        result.model = response.model
-        if response.usage is not None:
-            result.prompt_tokens = response.usage.prompt_tokens
-            result.completion_tokens = response.usage.completion_tokens
+        message = choices[0].get("message") or {}
+        result.text = message.get("content") or ""
+        result.finish_reason = choices[0].get("finish_reason")
+        result.model = data.get("model")
+        usage = data.get("usage")
+        if isinstance(usage, dict):
+            result.prompt_tokens = usage.get("prompt_tokens")
+            result.completion_tokens = usage.get("completion_tokens")
         return result
 
     async def aclose(self) -> None:
