@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import openai  # noqa: E402
-from openai.types.chat import ChatCompletion  # noqa: E402
 
 from bench._server import ServerProcess  # noqa: E402
 from simulator.executor import ExecOptions, Executor  # noqa: E402
@@ -55,7 +54,8 @@ def cpu() -> float:
 
 async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float:
     """The floor: the same conversations as plain SDK calls, no orchestration, nothing written. It calls the
-    SDK the way the openai provider does (one client, aiohttp transport, the generic ``post``), so the ratio
+    SDK the way the openai provider does (one client, aiohttp transport, the generic ``post`` returning the
+    decoded JSON), so the ratio
     measures what orchestration adds, not a difference in how the SDK is driven."""
     client = openai.AsyncOpenAI(base_url=url, api_key="no-key-needed", max_retries=0, timeout=60,
                                 http_client=http_client(openai, 60))

@@ -12,6 +12,13 @@ from rich.markup import escape
 
 from .errors import IngroupError
 
+
+def check_team(team: str) -> None:
+    from .orchestrator import TEAMS
+
+    if team not in TEAMS:
+        raise IngroupError(f"--team: {team!r} is not a team; choose one of: {', '.join(TEAMS)}")
+
 app = typer.Typer(
     name="ingroup",
     help="Multi-agent conversation simulator for studying AI-vs-AI identity and in-group dynamics.",
@@ -41,6 +48,9 @@ def run_cmd(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Override the scenario's seed.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print messages as they arrive.")] = False,
+    team: Annotated[str, typer.Option(
+        "--team", help="autogen-agentchat team: 'sequential' (in-process, the default) or 'group-chat' "
+                       "(RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans).")] = "sequential",
 ) -> None:
     """Run a scenario: one transcript per repetition, written as the conversation goes."""
     import asyncio
@@ -51,6 +61,7 @@ def run_cmd(
     from .scenario import load_scenario
     from .transcript import Message
 
+    check_team(team)
     spec = resolve(load_scenario(scenario), embedded=embedded, max_turns=max_turns,
                    repetitions=repetitions, seed=seed)
     runs = plan_runs(spec, str(scenario))
@@ -64,7 +75,8 @@ def run_cmd(
 
     agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)
     console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}", highlight=False)
-    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency), on_message=show)
+    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, team=team),  # type: ignore[arg-type]
+                        on_message=show)
     outcomes = asyncio.run(executor.run(runs))
     _print_outcomes(outcomes)
 

@@ -19,7 +19,8 @@ from typing import Callable, Literal
 
 from .errors import IngroupError
 from .providers._clients import client_pool
-from .orchestrator import ConversationResult, ProviderFactory, RunSpec, TeamKind, run_conversation
+from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, TeamKind, run_conversation,
+                           shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
 from .transcript import Message, iter_records
@@ -179,8 +180,9 @@ class Executor:
         else:
             if self.on_started:
                 self.on_started()
-            async with client_pool():
-                outcomes += await asyncio.gather(*(one(r) for r in todo))
+            with shared_scenario_records():
+                async with client_pool():
+                    outcomes += await asyncio.gather(*(one(r) for r in todo))
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 
@@ -10,7 +12,7 @@ import os
 os.environ.setdefault("AUTOGEN_DISABLE_RUNTIME_TRACING", "true")
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
@@ -64,8 +66,35 @@ def run_seeded_sampling(spec: AgentSpec, seed: int) -> AgentSpec:
     return spec
 
 
-def _header(run: RunSpec, agents: list[AgentSpec]) -> Header:
+_SCENARIO_RECORDS: contextvars.ContextVar[dict[int, tuple[Scenario, dict[str, Any], str]] | None] = \
+    contextvars.ContextVar("ingroup_scenario_records", default=None)
+
+
+@contextlib.contextmanager
+def shared_scenario_records() -> Iterator[None]:
+    """Inside this block, conversations of the same Scenario object share its record in the header (redacted
+    JSON and hash, a third of the CPU of starting a conversation; a sweep starts hundreds a second). The
+    executor opens it around one run of a plan, during which the environment the redaction reads is fixed."""
+    token = _SCENARIO_RECORDS.set({})
+    try:
+        yield
+    finally:
+        _SCENARIO_RECORDS.reset(token)
+
+
+def _scenario_record(s: Scenario) -> tuple[dict[str, Any], str]:
+    cache = _SCENARIO_RECORDS.get()
+    if cache is not None and (hit := cache.get(id(s))) is not None and hit[0] is s:
+        return hit[1], hit[2]
+    record, digest = json.loads(redact(s.canonical_json())), s.content_hash()
+    if cache is not None:
+        cache[id(s)] = (s, record, digest)  # holding s keeps its id from being reused
+    return record, digest
+
+
+def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
     s = run.scenario
+    record, digest = _scenario_record(s)
     return Header(
         run_id=run.run_id,
         scenario_name=s.name,
@@ -80,11 +109,12 @@ def _header(run: RunSpec, agents: list[AgentSpec]) -> Header:
         seed=run.seed,
         repetition=run.repetition,
         started_at=now_iso(),
-        scenario=json.loads(redact(s.canonical_json())),
-        scenario_hash=s.content_hash(),
+        scenario=record,
+        scenario_hash=digest,
         scenario_file=run.scenario_file,
         versions=package_versions(),
         condition=run.condition,
+        team=team,
     )
 
 
@@ -117,6 +147,8 @@ async def run_conversation(
     A provider that fails for good ends the conversation with a footer that records the error. If the
     task is cancelled (Ctrl-C, a kill), the file is left without a footer: recognisably partial.
     """
+    if team not in TEAMS:
+        raise ValueError(f"unknown team {team!r}; choose one of {', '.join(TEAMS)}")
     s = run.scenario
     agents_specs = [run_seeded_sampling(a, run.seed) for a in s.agents]
     names = [a.name for a in agents_specs]
@@ -129,7 +161,7 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, team), fsync=fsync)
     index = 0
 
     def record(msg: Message) -> None:

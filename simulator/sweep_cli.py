@@ -111,14 +111,14 @@ def folder_lock(out: Path) -> Iterator[None]:
 
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-            make_provider=None, workers: int = 1) -> list:
+            make_provider=None, workers: int = 1, team: str = "sequential") -> list:
     with folder_lock(out):
         return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
-                        make_provider=make_provider, workers=workers)
+                        make_provider=make_provider, workers=workers, team=team)
 
 
 def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-             make_provider=None, workers: int = 1) -> list:
+             make_provider=None, workers: int = 1, team: str = "sequential") -> list:
     import asyncio
 
     from .executor import ExecOptions, Executor
@@ -165,17 +165,20 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
         progress.update(task, advance=1, failed=state["failed"], skipped=state["skipped"], cost=cost_text())
 
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
-                          workers=workers)
+                          workers=workers, team=team)  # type: ignore[arg-type]
+    # The bar starts once the workers are running: its refresh thread would keep them from being forked.
     executor = Executor(out, make_provider or default_provider_factory(), options,
-                        on_outcome=on_outcome, on_message=on_message)
-    with progress:
+                        on_outcome=on_outcome, on_message=on_message, on_started=progress.start)
+    try:
         outcomes = asyncio.run(executor.run(runs))
+    finally:
+        progress.stop()
     return outcomes
 
 
 def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              make_provider=None, workers: int = 1) -> list:
+              make_provider=None, workers: int = 1, team: str = "sequential") -> list:
     """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes."""
     from .sweep import expand, load_sweep
 
@@ -183,7 +186,7 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
     runs = expand(sweep, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
     return execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers)
+                   make_provider=make_provider, workers=workers, team=team)
 
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
@@ -232,10 +235,16 @@ def register(app: typer.Typer) -> None:
         retry_failed: Annotated[bool, typer.Option(
             "--retry-failed", help="Run again the runs that failed for good (their transcripts go to .failed/).")
         ] = False,
+        team: Annotated[str, typer.Option(
+            "--team", help="autogen-agentchat team: 'sequential' (in-process, the default) or 'group-chat' "
+                           "(RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans).")
+        ] = "sequential",
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
+        from .cli import check_team
         from .sweep import expand, load_sweep, plan_summary
 
+        check_team(team)
         sweep = load_sweep(file)
         runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         if dry_run:
@@ -247,5 +256,5 @@ def register(app: typer.Typer) -> None:
             return
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                           workers=workers)
+                           workers=workers, team=team)
         raise typer.Exit(print_outcomes(runs, outcomes, out_dir))

@@ -62,6 +62,9 @@ class Header(_Record):
     """Sweep factor levels of this run (empty for a single run)."""
     source: dict[str, Any] | None = None
     """For imported logs: the original file name and format."""
+    team: str | None = None
+    """The autogen-agentchat team that ran the conversation: ``sequential`` or ``group-chat`` (None when
+    imported)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

@@ -137,3 +137,40 @@ async def test_connection_refused_is_transient_and_404_permanent():
         with pytest.raises(ProviderError, match="HTTP 404"):
             await provider.complete("", [Turn("user", "hi")], Sampling())
         await provider.aclose()
+
+
+@pytest.mark.parametrize("body, content_type, expected", [
+    ("<html>captive portal</html>", "text/html", "answered with text, not a chat completion"),
+    ('{"object": "list", "data": []}', "application/json", "answered with no choices"),
+    ('{"choices": [{"message": {"content": ["a", "list"]}}]}', "application/json", "content is list, not text"),
+    ("[1, 2]", "application/json", "answered with list, not a chat completion"),
+])
+async def test_a_200_that_is_not_a_chat_completion_is_a_clear_permanent_error(body, content_type, expected):
+    from aiohttp import web
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    provider = make_provider(_spec(f"http://127.0.0.1:{port}/v1"), env={})
+    try:
+        with pytest.raises(ProviderError, match=expected):
+            await provider.complete("", [Turn("user", "hi")], Sampling())
+    finally:
+        await provider.aclose()
+        await runner.cleanup()
+
+
+async def test_usage_and_finish_reason_are_read_from_the_json(tmp_path):
+    with loadserver.start_in_thread() as handle:
+        provider = make_provider(_spec(handle.base_url + "/v1"), env={})
+        out = await provider.complete("sys", [Turn("user", "hi")], Sampling())
+        await provider.aclose()
+    assert out.text and out.finish_reason == "stop" and out.model == ALIAS
+    assert out.prompt_tokens and out.prompt_tokens > 0 and out.completion_tokens and out.completion_tokens > 0
