@@ -20,6 +20,17 @@ class ServerProcess:
         self.root_url = line.strip().rsplit(" ", 1)[-1]
         self.base_url = self.root_url + "/v1"  # what the openai SDK expects
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server process has used so far (Linux /proc; 0.0 where unavailable)."""
+        import os
+
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> str:
         self.proc.terminate()
         out, _ = self.proc.communicate(timeout=30)

@@ -237,9 +237,17 @@ def _worker_context() -> tuple[multiprocessing.context.BaseContext, bool]:
     spends about 2 s importing (a tenth of a 1,000-conversation sweep). It is safe when this process has a
     single thread: no other thread can hold a lock the child would inherit held. The running event loop is
     inherited too; the child sets it aside before starting its own (``_worker_main``)."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    if _single_threaded() and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork"), True
     return multiprocessing.get_context("forkserver"), False
+
+
+def _single_threaded() -> bool:
+    # Native threads count too (a loaded llama.cpp model keeps its own), and Python does not list them.
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def _provider_modules(runs: list[RunSpec]) -> set[str]:

@@ -114,7 +114,7 @@ def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
         scenario_file=run.scenario_file,
         versions=package_versions(),
         condition=run.condition,
-        team=team,
+        autogen_team=team,
     )
 
 

@@ -62,9 +62,9 @@ class Header(_Record):
     """Sweep factor levels of this run (empty for a single run)."""
     source: dict[str, Any] | None = None
     """For imported logs: the original file name and format."""
-    team: str | None = None
-    """The autogen-agentchat team that ran the conversation: ``sequential`` or ``group-chat`` (None when
-    imported)."""
+    autogen_team: str | None = None
+    """The autogen-agentchat team that ran the conversation, ``sequential`` or ``group-chat`` (``--team``);
+    None when imported. Not the agents' ``team``, which is their side in a team battle."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 

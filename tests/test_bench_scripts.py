@@ -38,3 +38,12 @@ def test_throughput_bench_runs_and_reports_its_figures():
     figures = _last_json(r.stdout)
     assert set(figures) == {"ideal_ratio", "sdk_ratio", "sequential_ratio", "own_ms_per_turn", "peak_mb"}
     assert 0 < figures["ideal_ratio"] <= 1.05 and figures["peak_mb"] > 0
+
+
+def test_teams_bench_measures_both_teams_over_completed_turns():
+    r = subprocess.run([sys.executable, "bench/teams.py", "--quick"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    figures = _last_json(r.stdout)
+    assert set(figures) == {"sequential_ms_per_turn", "group_chat_ms_per_turn"}
+    assert all(v > 0 for v in figures.values())
