@@ -77,7 +77,13 @@ def run_cmd(
     console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}", highlight=False)
     executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, team=team),  # type: ignore[arg-type]
                         on_message=show)
-    outcomes = asyncio.run(executor.run(runs))
+    try:
+        outcomes = asyncio.run(executor.run(runs))
+    except KeyboardInterrupt:
+        # typer turns this into exit code 130 without a word; say what is on disk.
+        err_console.print(f"interrupted; the transcripts written so far are in {terminal_safe(str(out))} "
+                          "(an unfinished one has no footer)", highlight=False)
+        raise
     _print_outcomes(outcomes)
 
 

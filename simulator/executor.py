@@ -215,9 +215,9 @@ class Executor:
                     if self.on_outcome:
                         self.on_outcome(payload)
                 elif kind == "error":
-                    error = error or payload
+                    error = payload if error is None else error
                     finished += 1
-                else:
+                elif kind == "done":
                     self.worker_stats.append(payload)
                     finished += 1
         finally:
@@ -225,7 +225,10 @@ class Executor:
                 p.join(timeout=5)
                 if p.is_alive():
                     p.kill()
-        if error:
+            # Unblocks the reader thread if the loop above was cancelled (Ctrl-C) or a worker died silently:
+            # asyncio.run waits for that thread before it returns.
+            queue.put(("stop", None))
+        if error is not None:
             raise IngroupError(f"a worker process failed: {error}")
         return outcomes
 
@@ -293,9 +296,11 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
 
     if forked:
         # Forked from inside the sweep's event loop: forget that loop (Python 3.12+ does this itself at fork)
-        # and take back Ctrl-C, which asyncio.run in the parent had routed to its own loop.
+        # and take back Ctrl-C, which asyncio.run in the parent had routed to its own loop (unless the sweep
+        # ignores it, as a background job does: then the worker ignores it too).
         asyncio.events._set_running_loop(None)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     _die_with_parent(parent_pid)
 
     # The preloaded modules never die: keep the collector from walking them, and collect young objects less
@@ -308,7 +313,7 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
         ex = Executor(out_dir, make_provider, options, on_outcome=lambda o: queue.put(("outcome", o)))
         asyncio.run(ex.run(runs))
     except BaseException as exc:  # reported to the parent, which raises it as one readable error
-        queue.put(("error", str(exc)))
+        queue.put(("error", f"{type(exc).__name__}: {exc}".rstrip(": ")))
         return
     import resource
 

@@ -171,6 +171,14 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
                         on_outcome=on_outcome, on_message=on_message, on_started=progress.start)
     try:
         outcomes = asyncio.run(executor.run(runs))
+    except KeyboardInterrupt:
+        progress.stop()
+        from .executor import transcript_state
+
+        done = sum(transcript_state(out / f"{r.run_id}.jsonl") == "complete" for r in runs)
+        console.print(f"interrupted: {done} of {len(runs)} run(s) complete; run the same command again to "
+                      "resume (unfinished transcripts are moved to .partial/ and redone)", highlight=False)
+        raise
     finally:
         progress.stop()
     return outcomes

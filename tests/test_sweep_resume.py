@@ -131,3 +131,33 @@ def test_sigkill_then_resume_ends_with_exactly_the_planned_transcripts(tmp_path:
     third = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert third.returncode == 0 and f"{PLANNED} of {PLANNED} run(s) complete" in third.stdout
     assert len(list((out / ".partial").iterdir())) == len(partial_before)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_the_sweep_says_how_to_resume_and_resuming_finishes_it(tmp_path: Path, server: str,
+                                                                              workers: str):
+    f = tmp_path / "killme.yaml"
+    f.write_text(SWEEP.format(url=server))
+    out = tmp_path / "out"
+    cmd = [INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "2", "--workers", workers]
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    # Its own process group, as a terminal's foreground job: Ctrl-C reaches the sweep and its workers.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and "partial" in _states(out)):
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        output, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the sweep did not stop within 20 s of Ctrl-C")
+    assert proc.returncode == 130, output
+    assert "interrupted:" in output and "run the same command again to resume" in output
+    assert "Traceback" not in output
+
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(_states(out)) == ["complete"] * PLANNED
