@@ -20,18 +20,8 @@ from simulator.orchestrator import RunSpec, run_conversation
 from simulator.scenario import load_scenario_text
 from simulator.stops import AllOf, AnyOf
 from simulator.transcript import read_transcript
+from tests.test_orchestrator import BASE as TWO
 from tests.test_orchestrator import Recorder
-
-TWO = """\
-name: t
-task: win
-agents:
-  - {{name: Bobby, provider: scripted, model: s, lines: {bobby}}}
-  - {{name: Robbie, provider: scripted, model: s, lines: {robbie}}}
-opening: {{speaker: Bobby, text: "I challenge you"}}
-stop: {stop}
-speaker_names: {names}
-"""
 
 THREE = """\
 name: three
