@@ -203,7 +203,11 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
     for r in runs:
         key = ", ".join(f"{k}={v}" for k, v in r.condition.items()) or "(no factors)"
         row = by_cell.setdefault(key, {"done": 0, "failed": 0})
-        row["failed" if status.get(r.run_id) == "failed" else "done"] += 1
+        state = status.get(r.run_id)
+        if state == "failed":
+            row["failed"] += 1
+        elif state in ("done", "skipped"):  # a planned run with no outcome is not counted as complete
+            row["done"] += 1
     table = Table(title="runs per condition", title_justify="left")
     table.add_column("condition")
     table.add_column("complete", justify="right")
@@ -215,12 +219,12 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
     for o in failed:
         console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
                       highlight=False)
-    console.print(f"{len(outcomes) - len(failed)} of {len(runs)} run(s) complete; transcripts in {out}",
-                  highlight=False)
+    complete = sum(row["done"] for row in by_cell.values())
+    console.print(f"{complete} of {len(runs)} run(s) complete; transcripts in {out}", highlight=False)
     if failed:
         console.print("failed runs keep their transcript with the error; --retry-failed runs them again",
                       highlight=False)
-    return 1 if failed else 0
+    return 1 if failed or complete < len(runs) else 0
 
 
 def register(app: typer.Typer) -> None:

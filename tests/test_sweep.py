@@ -260,3 +260,16 @@ def test_embedded_sampling_applies_only_to_agents_moved_to_the_local_model():
     local = expand(sweep, embedded=True)[0].scenario.agents[0].sampling
     assert real.temperature == 0 and real.max_tokens is None
     assert local.temperature == 0.7 and local.max_tokens == 64
+
+
+def test_summary_does_not_count_runs_without_an_outcome_as_complete(tmp_path: Path, capsys):
+    from simulator.executor import RunOutcome
+    from simulator.sweep import expand, load_sweep
+    from simulator.sweep_cli import print_outcomes
+
+    f = tmp_path / "mini.yaml"
+    f.write_text(MINI)
+    runs = expand(load_sweep(f))
+    half = [RunOutcome(r.run_id, "done", tmp_path / f"{r.run_id}.jsonl") for r in runs[:4]]
+    assert print_outcomes(runs, half, tmp_path) == 1
+    assert f"4 of {len(runs)} run(s) complete" in capsys.readouterr().out
