@@ -17,6 +17,7 @@ from autogen_agentchat.messages import TextMessage
 
 from simulator.executor import ExecOptions, Executor, _worker_context
 from simulator.orchestrator import RunSpec, run_conversation
+from simulator.retry import RetryPolicy
 from simulator.scenario import load_scenario_text
 from simulator.stops import AllOf, AnyOf
 from simulator.transcript import read_transcript
@@ -58,8 +59,6 @@ CASES = {
 def _run(text: str, tmp_path, team: str, fail: dict[str, int] | None = None):
     seen: dict[str, list] = {}
     s = load_scenario_text(text)
-    from simulator.retry import RetryPolicy
-
     res = asyncio.run(run_conversation(RunSpec("x", s, repetition=3), tmp_path / team,
                                        lambda spec: Recorder(spec, seen, dict(fail or {})),
                                        team=team, retry=RetryPolicy(max_attempts=2, base_s=0.0)))
