@@ -138,24 +138,31 @@ def _quick_measures(paths: list[Path]) -> list[str]:
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="AutoGen 0.2 console logs to import.")],
+    files: Annotated[list[Path], typer.Argument(help="Logs to import: AutoGen 0.2 console logs, CaSiNo JSON, "
+                                                     "NegotiationArena game_state.json, hand-made JSON.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the transcripts.")] = Path("transcripts/imported"),
     scenario: Annotated[Optional[Path], typer.Option(
-        "--scenario", help="Scenario file describing the original setup (task, models) for the headers.")] = None,
+        "--scenario", help="Scenario file describing the original setup (task, models, teams) for the headers.")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="auto (from the content), autogen-console, casino, negotiationarena or handmade.")] = "auto",
 ) -> None:
-    """Turn AutoGen 0.2 console logs into ingroup transcripts (one per file)."""
-    from .importers.autogen_console import import_console_log
+    """Turn logs of other formats into ingroup transcripts (one per conversation)."""
+    from . import importers
     from .scenario import load_scenario
-    from .transcript import read_transcript
 
     spec = load_scenario(scenario) if scenario else None
-    total = 0
+    total = n_conv = 0
     for f in files:
-        dest = import_console_log(f, out, spec)
-        n = len(read_transcript(dest).messages)
+        convs = importers.read(f, spec, fmt)
+        for conv in convs:
+            importers.write(conv, out)
+        n = sum(len(c.messages) for c in convs)
         total += n
-        console.print(f"{f} -> {dest} ({n} messages)")
-    console.print(f"imported {len(files)} conversation(s), {total} message(s) into {out}")
+        n_conv += len(convs)
+        where = convs[0].file_stem + ".jsonl" if len(convs) == 1 else f"{len(convs)} transcripts"
+        console.print(f"{escape(str(f))} -> {escape(str(out))}/{escape(where)} ({n} messages)", highlight=False,
+                      soft_wrap=True)
+    console.print(f"imported {n_conv} conversation(s), {total} message(s) into {escape(str(out))}", highlight=False)
 
 
 @app.command("schema")

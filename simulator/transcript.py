@@ -75,6 +75,8 @@ class Message(_Record):
     speaker: str
     recipients: list[str] = []
     text: str
+    reasoning: str | None = None
+    """Private reasoning or thinking the speaker produced beside ``text``; the other agents never see it."""
     started_at: str | None = None
     ended_at: str | None = None
     latency_s: float | None = None

@@ -56,3 +56,94 @@ def test_importing_twice_keeps_the_first_transcript(tmp_path):
     assert r.returncode == 2 and "kept" in r.stderr
     assert path.read_bytes() == before
     assert all(json.loads(line)["type"] in {"header", "message", "footer"} for line in before.decode().splitlines())
+
+
+# --- other formats: CaSiNo, NegotiationArena, hand-made conversations -----------------------------------------
+
+import pytest  # noqa: E402
+from conftest import SHARED  # noqa: E402
+
+from simulator import importers  # noqa: E402
+from simulator.errors import IngroupError  # noqa: E402
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CASINO_VALID = SHARED / "data" / "casino" / "casino_valid.json"
+NA = SHARED / "data" / "negotiationarena"
+MULTIPARTY = Path(__file__).parent / "data" / "multiparty"
+needs_data = pytest.mark.skipif(not CASINO_VALID.exists(), reason="../shared/data is not beside the project")
+
+
+@needs_data
+def test_casino_dialogues_become_transcripts_with_deals_and_priorities():
+    convs = importers.read(CASINO_VALID)
+    raw = json.loads(CASINO_VALID.read_text())
+    assert len(convs) == len(raw) == 30
+    d, c = raw[0], convs[0].transcript()
+    assert c.header.run_id == f"casino_valid_{d['dialogue_id']}"
+    assert [a.provider for a in c.header.agents] == ["human", "human"]
+    # Each participant's prompt names their priorities, so the analyzers know the pool and the stakes.
+    prompt = c.header.agents[0].system_prompt
+    assert "food" in prompt and "water" in prompt and "firewood" in prompt
+    texts = [m.text for m in c.messages]
+    assert texts[0] == d["chat_logs"][0]["text"]
+    deals = [m.text for t in convs for m in t.messages if m.text.startswith("Submit-Deal")]
+    assert deals and all(re.fullmatch(r"Submit-Deal: food=[0-3], water=[0-3], firewood=[0-3]", x)
+                         for x in deals)
+    assert "High priority: " in prompt and "walking away gives each side 5 points" in prompt
+
+
+@needs_data
+def test_negotiationarena_games_keep_reasoning_apart_from_the_message():
+    game = sorted((NA / "buysell").glob("*.json"))[0]
+    (conv,) = importers.read(game)
+    t = conv.transcript()
+    assert importers.detect(game, game.read_bytes()) == "negotiationarena"
+    assert t.header.run_id == f"buysell_{game.stem}" and len(t.header.agents) == 2
+    assert all(m.reasoning for m in t.messages)  # the players' private <reason> text
+    assert not any("<reason>" in m.text for m in t.messages)
+    assert any("newly proposed trade:" in m.text for m in t.messages)
+
+
+def test_handmade_conversations_are_marked_as_written_by_hand():
+    files = sorted(MULTIPARTY.glob("*.json"))
+    assert len(files) == 8
+    (conv,) = importers.read(files[0], fmt="handmade")
+    t = conv.transcript()
+    assert {a.provider for a in t.header.agents} == {"hand-written"}
+    assert all(a.styled_after for a in t.header.agents) and all(a.team for a in t.header.agents)
+    assert len({m.speaker for m in t.messages}) >= 3
+
+
+def test_import_verb_writes_other_formats(tmp_path):
+    out = tmp_path / "t"
+    p = run_cli("import", str(MULTIPARTY / sorted(x.name for x in MULTIPARTY.glob("*.json"))[0]), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    (f,) = out.glob("*.jsonl")
+    assert read_transcript(f).header.source["format"] == "handmade"
+
+
+def test_unknown_json_and_bad_files_are_clear_errors(tmp_path):
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"hello": 1}')
+    with pytest.raises(IngroupError, match="JSON of no known format"):
+        importers.read(odd)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"agents": [')
+    with pytest.raises(IngroupError, match="not valid JSON"):
+        importers.read(broken)
+    hm = tmp_path / "hm.json"
+    hm.write_text(json.dumps({"name": "x", "task": "t", "agents": [{"name": "A"}, {"name": "B"}],
+                              "messages": [{"speaker": "C", "text": "hi"}]}))
+    with pytest.raises(IngroupError, match="speaker 'C' is not one of the agents") as e:
+        importers.read(hm)
+    assert e.value.field == "messages.0.speaker"
+    with pytest.raises(IngroupError, match="unknown format 'csv'"):
+        importers.read(hm, fmt="csv")
+    bad_casino = tmp_path / "c.json"
+    bad_casino.write_text('[{"chat_logs": [{"text": "hi"}]}]')
+    with pytest.raises(IngroupError, match="needs 'text' and 'id'"):
+        importers.read(bad_casino)
+    p = run_cli("import", str(odd), "--out", str(tmp_path / "out"))
+    assert p.returncode == 2 and "odd.json" in p.stderr and "Traceback" not in p.stderr

@@ -6,19 +6,18 @@ Each message is a header line ``ESC[33m<Speaker>ESC[0m (to <Recipient>):``, a bl
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from ..errors import IngroupError
 from ..scenario import Scenario
-from ..transcript import AgentInfo, Header, Message, TranscriptWriter
+from ..transcript import AgentInfo, Header, Message
 from ..versions import package_versions
+from ._common import Conversation, read_bytes, source
 
 FORMAT = "autogen0.2-console"
 _HEADER = re.compile(r"^(?:\x1b\[\d+(?:;\d+)*m)?(?P<speaker>[^\x1b\n]+?)(?:\x1b\[0m)? \(to (?P<to>[^\n]+?)\):$")
 _RULE = "-" * 80
-MAX_BYTES = 50_000_000
 
 
 def parse_console_log(text: str, file: str = "<log>") -> list[tuple[str, str, str]]:
@@ -47,19 +46,8 @@ def parse_console_log(text: str, file: str = "<log>") -> list[tuple[str, str, st
     return out
 
 
-def import_console_log(path: str | Path, out_dir: str | Path, scenario: Scenario | None = None) -> Path:
-    """Write one transcript for one console log; returns the new transcript's path."""
-    src = Path(path)
-    try:
-        raw = src.read_bytes()
-    except OSError as exc:
-        raise IngroupError(f"cannot read: {exc.strerror}", file=str(src)) from None
-    if len(raw) > MAX_BYTES:
-        raise IngroupError(f"larger than {MAX_BYTES} bytes", file=str(src))
-    if b"\x00" in raw:
-        raise IngroupError("binary file, not a console log", file=str(src))
-    text = raw.decode("utf-8", errors="replace")
-    parsed = parse_console_log(text, str(src))
+def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conversation]:
+    parsed = parse_console_log(raw.decode("utf-8", errors="replace"), str(path))
     speakers: list[str] = []
     for speaker, to, _ in parsed:
         for n in (speaker, to):
@@ -75,8 +63,8 @@ def import_console_log(path: str | Path, out_dir: str | Path, scenario: Scenario
         else:
             agents.append(AgentInfo(name=n, provider="unknown", model="unknown"))
     header = Header(
-        run_id=src.stem,
-        scenario_name=scenario.name if scenario else src.stem,
+        run_id=path.stem,
+        scenario_name=scenario.name if scenario else path.stem,
         task=scenario.task if scenario else "",
         agents=agents,
         speaker_names=scenario.speaker_names if scenario else "none",
@@ -84,16 +72,17 @@ def import_console_log(path: str | Path, out_dir: str | Path, scenario: Scenario
         scenario=scenario.model_dump(mode="json") if scenario else None,
         scenario_hash=scenario.content_hash() if scenario else None,
         versions=package_versions(),
-        source={"format": FORMAT, "file": src.name, "sha256": hashlib.sha256(raw).hexdigest()},
+        source=source(FORMAT, path, raw),
     )
-    dest = Path(out_dir) / f"{_safe_stem(src.stem)}.jsonl"
-    writer = TranscriptWriter(dest, header)
-    for i, (speaker, to, body) in enumerate(parsed):
-        writer.message(Message(index=i, speaker=speaker, recipients=[to], text=body, scripted=i == 0))
-    writer.close(stop_reason="imported")
-    return dest
+    messages = [Message(index=i, speaker=speaker, recipients=[to], text=body, scripted=i == 0)
+                for i, (speaker, to, body) in enumerate(parsed)]
+    return [Conversation(header, messages)]
 
 
-def _safe_stem(stem: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".")
-    return cleaned or "imported"
+def import_console_log(path: str | Path, out_dir: str | Path, scenario: Scenario | None = None) -> Path:
+    """Write one transcript for one console log; returns the new transcript's path."""
+    from . import write
+
+    src = Path(path)
+    (conv,) = read(src, read_bytes(src), scenario)
+    return write(conv, out_dir)
