@@ -13,11 +13,16 @@ Analyze a folder of transcripts (or transcript objects) into pandas DataFrames::
 
     from analysis.api import analyze
     a = analyze("transcripts/imported", task="Win the egomaniac contest.")
-    a.tokens         # one row per first-person plural token: file, idx, speaker, token, char, ref, social, evidence
-    a.messages       # one row per message: all labels, counts of we by referent, evidence as JSON
+    a.tokens         # one row per first-person plural token: conversation, idx, speaker, token, ref, with, ...
+    a.messages       # one row per message: every label, counts of "we" by referent, evidence as JSON
     a.conversations  # one row per conversation: the measures of analysis.measures
 
-Both take ``analyzer=`` (default: the rule-based one; :class:`analysis.judge.JudgeAnalyzer` is the LLM judge).
+Every table carries ``analyzer_version`` (the rules' version and the LABELS.md version they implement).
+Each message is labelled in its context (:func:`context_of`): the participants with their teams, sides and
+system prompts from the header, the task, the kind of conversation, and the conversation so far. For
+imported logs whose headers lack them, :func:`with_setup` fills them in from a scenario file or from teams
+given by hand. Both take ``analyzer=`` (default: the rules; :class:`analysis.judge.JudgeAnalyzer` is the
+LLM judge).
 """
 
 from __future__ import annotations
@@ -25,13 +30,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from simulator.transcript import Transcript, iter_transcripts, read_transcript
+from simulator.scenario import Scenario
+from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
 
-from .labels import REFS, Context, MessageLabels, label
+from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
+from .labels.context import kind_of, participants
 from .measures import conversation_measures
 
 
@@ -39,34 +46,110 @@ class Analyzer(Protocol):
     """Anything that labels one message given its context: the rules, or the LLM judge."""
 
     name: str
+    version: str
 
-    def label(self, text: str, ctx: Context) -> MessageLabels: ...
+    def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels: ...
 
 
 class RuleAnalyzer:
     """The default analyzer: fast, explainable regular-expression rules (analysis.labels)."""
 
     name = "rules"
+    version = ANALYZER_VERSION
 
-    def label(self, text: str, ctx: Context) -> MessageLabels:
-        return label(text, ctx)
+    def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels:
+        return label(text, ctx, reasoning)
 
 
-def _text_of(item: Any) -> str:
-    if isinstance(item, str):
+def _turn_of(item: Any) -> Turn:
+    if isinstance(item, Turn):
         return item
+    if isinstance(item, str):
+        return Turn("", item)
     if isinstance(item, dict):
-        return str(item.get("text", ""))
-    return str(getattr(item, "text", ""))
+        return Turn(str(item.get("speaker", "")), str(item.get("text", "")))
+    return Turn(str(getattr(item, "speaker", "")), str(getattr(item, "text", "")))
 
 
 def label_message(text: str, speaker: str = "", previous: Sequence[Any] = (), task: str | None = None, *,
-                  agents: Sequence[str] = (), analyzer: Analyzer | None = None) -> MessageLabels:
-    """Labels of one message with evidence. ``previous``: earlier messages (strings, dicts with ``text`` or
-    transcript messages), oldest first. ``agents``: every agent name in the conversation (optional)."""
-    names = tuple(agents) or ((speaker,) if speaker else ())
-    ctx = Context(speaker=speaker, agents=names, task=task, previous=tuple(_text_of(p) for p in previous))
-    return (analyzer or RuleAnalyzer()).label(text, ctx)
+                  agents: Sequence[Any] = (), reasoning: str | None = None,
+                  analyzer: Analyzer | None = None) -> MessageLabels:
+    """Labels of one message with evidence. ``previous``: earlier messages (strings, dicts with ``speaker``
+    and ``text``, or transcript messages), oldest first. ``agents``: the participants (names, or header
+    agents with ``team`` and ``system_prompt``), the speaker included."""
+    parts = participants(agents) if agents else participants([speaker] if speaker else [])
+    turns = [_turn_of(p) for p in previous]
+    history = History([*turns, Turn(speaker, text)])
+    ctx = Context(speaker=speaker, participants=parts, task=task,
+                  kind=kind_of(task, [p.prompt for p in parts]), history=history, index=len(turns))
+    return (analyzer or RuleAnalyzer()).label(text, ctx, reasoning)
+
+
+def task_of(t: Transcript, task: str | None = None) -> str | None:
+    """The task a transcript is judged against: ``task`` if given, else the header's, else -- for imported
+    logs, whose headers have none -- the opening message, which states the contest ("I challenge you to see
+    who is the biggest egomaniac")."""
+    if task:
+        return task
+    if t.header.task:
+        return t.header.task
+    return t.messages[0].text if t.messages else None
+
+
+def context_of(t: Transcript, task: str | None = None) -> list[Context]:
+    """The context of every message of a transcript, in order (one shared history)."""
+    the_task = task_of(t, task)
+    agents: list[Any] = list(t.header.agents) or list(dict.fromkeys(m.speaker for m in t.messages))
+    parts = participants(agents)
+    kind = kind_of(the_task, [p.prompt for p in parts])
+    history = History(Turn(m.speaker, m.text) for m in t.messages)
+    return [Context(speaker=m.speaker, participants=parts, task=the_task, kind=kind, history=history, index=i)
+            for i, m in enumerate(t.messages)]
+
+
+def label_transcript(t: Transcript, task: str | None = None, analyzer: Analyzer | None = None
+                     ) -> list[MessageLabels]:
+    """Labels of every message of a transcript, each in its context (:func:`context_of`)."""
+    an = analyzer or RuleAnalyzer()
+    return [an.label(m.text, ctx, m.reasoning) for m, ctx in zip(t.messages, context_of(t, task))]
+
+
+def with_setup(t: Transcript, scenario: Scenario | None = None, teams: Mapping[str, str] | None = None
+               ) -> Transcript:
+    """The transcript with what its header lacks filled in: the task, the agents' system prompts and teams
+    from ``scenario`` (by agent name), and ``teams`` given by hand (``{"Ava": "Red", ...}``)."""
+    h = t.header
+    specs = {a.name: a for a in scenario.agents} if scenario else {}
+    names = [a.name for a in h.agents] or list(dict.fromkeys(m.speaker for m in t.messages))
+    known = {a.name: a for a in h.agents}
+    agents = []
+    for n in names:
+        a = known.get(n) or AgentInfo(name=n, provider="unknown", model="unknown")
+        spec = specs.get(n)
+        update: dict[str, Any] = {}
+        if spec is not None:
+            if not a.system_prompt:
+                update["system_prompt"] = spec.system_prompt()
+            if not a.team and spec.team:
+                update["team"] = spec.team
+        if teams and n in teams:
+            update["team"] = teams[n]
+        agents.append(a.model_copy(update=update) if update else a)
+    task = h.task or (scenario.task if scenario else "")
+    header = h.model_copy(update={"agents": agents, "task": task})
+    return t.model_copy(update={"header": header})
+
+
+def conversation_key(t: Transcript) -> str:
+    """The name of a conversation in the tables: its file stem (its run id for transcripts in memory)."""
+    if "#" in t.path:
+        return t.header.run_id
+    return Path(t.path).stem
+
+
+def _source_name(t: Transcript) -> str:
+    src = t.header.source or {}
+    return str(src.get("file") or t.file_name)
 
 
 @dataclass
@@ -75,6 +158,7 @@ class Analysis:
     messages: pd.DataFrame
     conversations: pd.DataFrame
     analyzer: str = "rules"
+    analyzer_version: str = ANALYZER_VERSION
 
     def write(self, out: str | Path) -> list[Path]:
         """Write the three tables as Parquet and CSV into ``out``; returns the files written."""
@@ -93,42 +177,12 @@ class Analysis:
         return written
 
 
-def label_transcript(t: Transcript, task: str | None = None, analyzer: Analyzer | None = None
-                     ) -> list[MessageLabels]:
-    """Labels of every message of a transcript.
-
-    The assigned contest (what ``off_task`` is judged against) is ``task`` if given, else the header's task,
-    else -- for imported logs, whose headers have none -- the opening message, which states the contest
-    ("I challenge you to see who is the biggest egomaniac")."""
-    an = analyzer or RuleAnalyzer()
-    the_task = task_of(t, task)
-    agents = tuple(a.name for a in t.header.agents) or tuple(dict.fromkeys(m.speaker for m in t.messages))
-    texts = [m.text for m in t.messages]
-    out = []
-    for i, m in enumerate(t.messages):
-        ctx = Context(speaker=m.speaker, agents=agents, task=the_task, previous=tuple(texts[:i]))
-        out.append(an.label(m.text, ctx))
-    return out
-
-
-def task_of(t: Transcript, task: str | None = None) -> str | None:
-    """The contest a transcript is judged against (see ``label_transcript``)."""
-    if task:
-        return task
-    if t.header.task:
-        return t.header.task
-    return t.messages[0].text if t.messages else None
-
-
-def _source_name(t: Transcript) -> str:
-    src = t.header.source or {}
-    return str(src.get("file") or t.file_name)
-
-
 def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
-            analyzer: Analyzer | None = None) -> Analysis:
+            analyzer: Analyzer | None = None, *, scenario: Scenario | None = None,
+            teams: Mapping[str, str] | None = None) -> Analysis:
     """Analyze a folder (or file) of transcripts, or transcript objects, into DataFrames."""
     an = analyzer or RuleAnalyzer()
+    version = getattr(an, "version", an.name)
     if isinstance(source, (str, Path)):
         transcripts: Iterable[Transcript] = iter_transcripts(source)
     else:
@@ -137,16 +191,19 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
     msg_rows: list[dict[str, Any]] = []
     conv_rows: list[dict[str, Any]] = []
     for t in transcripts:
+        if scenario is not None or teams:
+            t = with_setup(t, scenario, teams)
         labs = label_transcript(t, task, an)
         fname = _source_name(t)
-        conv = Path(t.path).stem
+        conv = conversation_key(t)
         for m, lab in zip(t.messages, labs):
             for w in lab.we:
                 tok_rows.append({
                     "conversation": conv, "file": fname, "idx": m.index, "speaker": m.speaker,
                     "token": w.token, "char": w.char, "ref": w.ref, "social": w.social,
-                    "evidence_text": w.evidence.text, "evidence_rule": w.evidence.rule,
-                    "evidence_start": w.evidence.start, "evidence_end": w.evidence.end,
+                    "with": "|".join(w.includes), "evidence_text": w.evidence.text,
+                    "evidence_rule": w.evidence.rule, "evidence_start": w.evidence.start,
+                    "evidence_end": w.evidence.end, "analyzer_version": version,
                 })
             row: dict[str, Any] = {
                 "conversation": conv, "file": fname, "run_id": t.header.run_id, "idx": m.index,
@@ -155,31 +212,38 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             for ref in REFS:
                 row[f"we_{ref}"] = sum(1 for w in lab.we if w.ref == ref)
             row.update({
-                "cooperative": lab.cooperative, "adversarial": lab.adversarial, "refusal": lab.refusal,
-                "off_task": lab.off_task, "ai_self_reference": lab.ai_self_reference,
-                "observer_reference": lab.observer_reference, "identity_claim": "|".join(lab.identity_claim),
+                "cooperative": lab.cooperative, "competitive": lab.competitive, "adversarial": lab.adversarial,
+                "refusal": lab.refusal, "off_task": lab.off_task, "ai_self_reference": lab.ai_self_reference,
+                "observer_reference": lab.observer_reference,
+                "identity_claim": None if lab.identity_claim is None else "|".join(lab.identity_claim),
+                "reasoning_identity_claim": None if lab.reasoning_identity_claim is None
+                else "|".join(lab.reasoning_identity_claim),
                 "outcome": lab.outcome,
                 "evidence": json.dumps({k: [e.to_dict() for e in v] for k, v in lab.evidence.items() if v},
                                        ensure_ascii=False),
+                "analyzer_version": version,
             })
             msg_rows.append(row)
         measures = conversation_measures([m.speaker for m in t.messages], labs)
         conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
-                          "complete": t.complete, **measures})
+                          "complete": t.complete, **measures, "analyzer_version": version})
     tokens = pd.DataFrame(tok_rows, columns=[
-        "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "evidence_text",
-        "evidence_rule", "evidence_start", "evidence_end"])
+        "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
+        "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
     messages = pd.DataFrame(msg_rows)
     if not messages.empty:
-        # Nullable columns keep None distinct from False in Parquet.
-        messages["off_task"] = messages["off_task"].astype("boolean")
+        # Nullable columns keep None (not judged) distinct from False in Parquet.
+        for col in ("cooperative", "competitive", "adversarial", "refusal", "off_task", "ai_self_reference",
+                    "observer_reference"):
+            messages[col] = messages[col].astype("boolean")
     conversations = pd.DataFrame(conv_rows)
     if not conversations.empty:
         conversations["first_ingroup_we_turn"] = conversations["first_ingroup_we_turn"].astype("Int64")
         conversations["contest_abandoned"] = conversations["contest_abandoned"].astype("boolean")
         conversations["off_task_share"] = conversations["off_task_share"].astype("Float64")
-    return Analysis(tokens=tokens, messages=messages, conversations=conversations, analyzer=an.name)
+    return Analysis(tokens=tokens, messages=messages, conversations=conversations, analyzer=an.name,
+                    analyzer_version=version)
 
 
-__all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "analyze", "label_message", "label_transcript",
-           "read_transcript"]
+__all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "analyze", "context_of", "conversation_key", "label_message",
+           "label_transcript", "read_transcript", "task_of", "with_setup"]

@@ -1,4 +1,5 @@
-"""``ingroup analyze`` and ``ingroup evaluate``: thin verbs over analysis.api and analysis.evaluate."""
+"""``ingroup analyze`` and ``ingroup evaluate``: thin verbs over analysis.api, analysis.evaluate and
+analysis.corpora."""
 
 from __future__ import annotations
 
@@ -16,15 +17,38 @@ from simulator.errors import IngroupError
 # Wide enough for the summary tables when output is piped (rich falls back to 80 columns there).
 console = Console(width=max(Console().width, 150))
 
+# The judge options, defined once for every verb that can use the judge.
+JudgeFlag = Annotated[bool, typer.Option("--judge", help="Use the LLM judge instead of the rules.")]
+JudgeProvider = Annotated[str, typer.Option("--judge-provider", help="Provider of the judge (embedded, openai, anthropic).")]
+JudgeModel = Annotated[str, typer.Option("--judge-model", help="Model of the judge.")]
+JudgeCache = Annotated[Path, typer.Option("--judge-cache", help="On-disk cache of judge answers.")]
+JudgeBaseUrl = Annotated[Optional[str], typer.Option("--judge-base-url", help="OpenAI-compatible server for the judge.")]
+JudgeTimeout = Annotated[float, typer.Option("--judge-timeout", help="Seconds per judge call before it is retried.")]
+JudgeRetries = Annotated[int, typer.Option("--judge-retries", help="Retries of a failed judge call (0: none).")]
+Scenario_ = Annotated[Optional[Path], typer.Option(
+    "--scenario", help="Scenario describing the setup (task, agents' system prompts, teams) where headers lack it.")]
 
-def _analyzer(kind: str, provider: str, model: str, cache: Path | None, base_url: str | None) -> Any:
-    if kind == "rules":
+
+def make_analyzer(judge: bool, provider: str, model: str, cache: Path | None, base_url: str | None,
+                  timeout_s: float = 120.0, retries: int = 3) -> Any:
+    if not judge:
         from .api import RuleAnalyzer
         return RuleAnalyzer()
-    if kind == "judge":
-        from .judge import JudgeAnalyzer
-        return JudgeAnalyzer(provider, model, cache=cache, base_url=base_url)
-    raise IngroupError(f"unknown analyzer {kind!r} (rules or judge)", field="--analyzer")
+    from .judge import JudgeAnalyzer
+    return JudgeAnalyzer(provider, model, cache=cache, base_url=base_url, timeout_s=timeout_s, retries=retries)
+
+
+def _teams(spec: list[str] | None) -> dict[str, str] | None:
+    if not spec:
+        return None
+    out: dict[str, str] = {}
+    for item in spec:
+        for pair in item.split(","):
+            name, sep, team = pair.partition("=")
+            if not sep or not name.strip() or not team.strip():
+                raise IngroupError(f"{pair!r}: write NAME=TEAM (for example Ava=Red,Bea=Blue)", field="--teams")
+            out[name.strip()] = team.strip()
+    return out
 
 
 def _fmt(v: Any) -> str:
@@ -43,104 +67,151 @@ def register(app: typer.Typer) -> None:
         folder: Annotated[Path, typer.Argument(help="Folder (or file) of transcripts.")],
         out: Annotated[Path, typer.Option("--out", help="Folder for tokens/messages/conversations .parquet and .csv.")],
         task: Annotated[Optional[str], typer.Option(
-            "--task", help="The assigned contest in one line (imported logs have none in their header).")] = None,
-        judge: Annotated[bool, typer.Option("--judge", help="Use the LLM judge instead of the rules.")] = False,
-        judge_provider: Annotated[str, typer.Option("--judge-provider")] = DEFAULT_PROVIDER,
-        judge_model: Annotated[str, typer.Option("--judge-model")] = DEFAULT_MODEL,
-        judge_cache: Annotated[Path, typer.Option("--judge-cache", help="On-disk cache of judge answers.")] = DEFAULT_CACHE,
-        judge_base_url: Annotated[Optional[str], typer.Option("--judge-base-url")] = None,
+            "--task", help="The assigned task in one line (imported logs have none in their header).")] = None,
+        scenario: Scenario_ = None,
+        teams: Annotated[Optional[list[str]], typer.Option(
+            "--teams", help="Teams of imported logs' agents, NAME=TEAM[,NAME=TEAM...].")] = None,
+        judge: JudgeFlag = False,
+        judge_provider: JudgeProvider = DEFAULT_PROVIDER,
+        judge_model: JudgeModel = DEFAULT_MODEL,
+        judge_cache: JudgeCache = DEFAULT_CACHE,
+        judge_base_url: JudgeBaseUrl = None,
+        judge_timeout: JudgeTimeout = 120.0,
+        judge_retries: JudgeRetries = 3,
     ) -> None:
         """Label every message and write per-token, per-message and per-conversation tables."""
+        from simulator.scenario import load_scenario
+
         from .api import analyze
 
         if not folder.exists():
             raise IngroupError("no such file or folder", file=str(folder))
-        an = _analyzer("judge" if judge else "rules", judge_provider, judge_model, judge_cache, judge_base_url)
-        result = analyze(folder, task=task, analyzer=an)
+        spec = load_scenario(scenario) if scenario else None
+        an = make_analyzer(judge, judge_provider, judge_model, judge_cache, judge_base_url, judge_timeout,
+                           judge_retries)
+        result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams))
         if result.messages.empty:
             raise IngroupError("no transcripts with messages found", file=str(folder))
         written = result.write(out)
         conv = result.conversations
-        table = Table(title=f"{len(conv)} conversation(s), {len(result.messages)} message(s) - analyzer: {an.name}")
-        for col in ("conversation", "messages", "social we", "we/msg", "first in-group we", "off task",
-                    "refusals", "outcome", "winner", "conceded", "abandoned"):
+        table = Table(title=f"{len(conv)} conversation(s), {len(result.messages)} message(s) - analyzer: "
+                            f"{escape(result.analyzer_version)}")
+        for col in ("conversation", "messages", "social we", "we/msg", "first in-group we", "coop", "comp", "adv",
+                    "off task", "refusals", "outcome", "winner", "conceded"):
             table.add_column(col, justify="left" if col == "conversation" else "right")
         for r in conv.to_dict("records"):
             table.add_row(escape(str(r["conversation"])), _fmt(r["n_messages"]), _fmt(r["social_we"]),
                           _fmt(r["social_we_per_message"]), _fmt(r["first_ingroup_we_turn"]),
+                          _fmt(r["cooperative_share"]), _fmt(r["competitive_share"]), _fmt(r["adversarial_share"]),
                           _fmt(r["off_task_share"]), _fmt(r["refusals"]), _fmt(r["outcome"]),
-                          escape(r["winners"] or "-"), escape(r["conceded"] or "-"), _fmt(r["contest_abandoned"]))
+                          escape(r["winners"] or "-"), escape(r["conceded"] or "-"))
         console.print(table)
         if conv["off_task_share"].isna().all():
-            console.print("[yellow]no task known: off_task not labelled (pass --task for imported logs)[/]")
+            console.print("[yellow]no task known: off_task not labelled (pass --task or --scenario for imported "
+                          "logs)[/]")
         console.print(f"wrote {len(written)} files to {escape(str(out))}")
 
     @app.command("evaluate")
     def evaluate_cmd(
         labels: Annotated[Optional[Path], typer.Option("--labels", help="Hand labels (LABELS.md JSONL).")] = None,
-        transcripts: Annotated[Optional[Path], typer.Option("--transcripts", help="Folder of transcripts.")] = None,
-        casino: Annotated[Optional[Path], typer.Option("--casino", help="CaSiNo JSON file to score cooperation markers.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-        task: Annotated[Optional[str], typer.Option("--task", help="The assigned contest (for off_task).")] = None,
-        analyzer: Annotated[str, typer.Option("--analyzer", help="rules or judge.")] = "rules",
-        judge_provider: Annotated[str, typer.Option("--judge-provider")] = DEFAULT_PROVIDER,
-        judge_model: Annotated[str, typer.Option("--judge-model")] = DEFAULT_MODEL,
-        judge_cache: Annotated[Path, typer.Option("--judge-cache")] = DEFAULT_CACHE,
-        judge_base_url: Annotated[Optional[str], typer.Option("--judge-base-url")] = None,
+        transcripts: Annotated[Optional[list[Path]], typer.Option(
+            "--transcripts", help="Transcripts, or raw logs of a format `ingroup import` reads, that --labels label.")] = None,
+        casino: Annotated[Optional[list[Path]], typer.Option(
+            "--casino", help="CaSiNo JSON file(s): score our labels against its strategy annotations.")] = None,
+        corpora: Annotated[Optional[Path], typer.Option(
+            "--corpora", help="Manifest of labelled corpora (default: the project's tests/data/corpora.yaml).")] = None,
+        corpus: Annotated[Optional[list[str]], typer.Option("--corpus", help="Only this corpus of the manifest.")] = None,
+        task: Annotated[Optional[str], typer.Option("--task", help="The assigned task (for off_task).")] = None,
+        scenario: Scenario_ = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+        judge: JudgeFlag = False,
+        judge_provider: JudgeProvider = DEFAULT_PROVIDER,
+        judge_model: JudgeModel = DEFAULT_MODEL,
+        judge_cache: JudgeCache = DEFAULT_CACHE,
+        judge_base_url: JudgeBaseUrl = None,
+        judge_timeout: JudgeTimeout = 120.0,
+        judge_retries: JudgeRetries = 3,
     ) -> None:
-        """Score the analyzers against hand labels (--labels, --transcripts) or CaSiNo strategies (--casino)."""
+        """Precision and recall of the analyzers against human labels, per corpus, beside the "contains we"
+        baseline. With no corpus given, every corpus of the project's manifest (tests/data/corpora.yaml)."""
+        from simulator.scenario import load_scenario
+
+        from .corpora import DEFAULT_MANIFEST, evaluate_manifest, reports_json
         from .evaluate import evaluate, evaluate_casino
 
-        an = _analyzer(analyzer, judge_provider, judge_model, judge_cache, judge_base_url)
-        if casino is None and (labels is None or transcripts is None):
-            raise IngroupError("give --labels and --transcripts, or --casino FILE")
-        reports: dict[str, Any] = {}
-        if labels is not None and transcripts is not None:
-            if not transcripts.exists():
-                raise IngroupError("no such file or folder", file=str(transcripts))
-            reports["labels"] = evaluate(labels, transcripts, task=task, analyzer=an)
-        if casino is not None:
-            reports["casino"] = evaluate_casino(casino, analyzer=an)
+        an = make_analyzer(judge, judge_provider, judge_model, judge_cache, judge_base_url, judge_timeout,
+                           judge_retries)
+        if (labels is None) != (not transcripts):
+            raise IngroupError("--labels and --transcripts go together")
+        reports, skipped = [], []
+        if labels is not None and transcripts:
+            spec = load_scenario(scenario) if scenario else None
+            reports.append(evaluate(labels, list(transcripts), task=task, analyzer=an, scenario=spec))
+        if casino:
+            reports.append(evaluate_casino(list(casino), analyzer=an))
+        if corpora is not None or corpus or not reports:
+            manifest = corpora or DEFAULT_MANIFEST
+            if not Path(manifest).is_file():
+                raise IngroupError("no manifest of corpora here; give --corpora FILE, or --labels and --transcripts",
+                                   file=str(manifest))
+            more, skipped = evaluate_manifest(manifest, corpus, an)
+            reports += more
         if as_json:
-            out = reports["labels"] if len(reports) == 1 and "labels" in reports else (
-                reports["casino"] if len(reports) == 1 else reports)
-            typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+            typer.echo(json.dumps(reports_json(reports, skipped), indent=2, ensure_ascii=False))
             return
-        if "labels" in reports:
-            _print_labels(reports["labels"])
-        if "casino" in reports:
-            _print_casino(reports["casino"])
+        for r in reports:
+            _print_report(r)
+        _print_summary(reports)
+        for name in skipped:
+            console.print(f"[yellow]skipped {escape(name)}: its files are not here[/]")
 
 
-def _print_labels(r: dict[str, Any]) -> None:
-    t = Table(title=f"{r['analyzer']} vs {escape(r['labels_file'])} ({r['n_messages']} messages)")
-    for col in ("label", "precision", "recall", "F1", "support", "target"):
-        t.add_column(col, justify="left" if col == "label" else "right")
-    targets = r["targets"]
-    for k, v in r["labels"].items():
-        tgt = targets.get(k)
-        mark = "-" if not tgt else (f"{tgt['target']:.2f} " + ("ok" if tgt["met"] else "MISSED"))
-        t.add_row(k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", str(v["support"]), mark)
-    console.print(t)
-    b = r["baseline_contains_we"]
-    w = Table(title="first-person plural referents")
-    for col in ("measure", "analyzer", "baseline: contains 'we'"):
-        w.add_column(col)
-    w.add_row("we-referent accuracy", f"{r['we_ref_accuracy']:.3f}", f"{b['we_ref_accuracy']:.3f}")
-    w.add_row("social-we token F1", f"{r['social_we_f1']:.3f}", f"{b['social_we_f1']:.3f}")
-    w.add_row("social-we message F1", f"{r['social_we_messages']['f1']:.3f}", f"{b['social_we_messages']['f1']:.3f}")
-    w.add_row("we-token detection F1", f"{r['we_token_detection']['f1']:.3f}", f"{b['we_token_detection']['f1']:.3f}")
-    console.print(w)
-    console.print("referent confusion (gold -> predicted): " + escape(json.dumps(r["referent_confusion"])))
-    if r.get("note"):
-        console.print(f"[yellow]{escape(r['note'])}[/]")
+def _print_report(r: Any) -> None:
+    title = f"{escape(r.name)}: {r.analyzer_version} on {r.n_messages} labelled messages"
+    if r.labels:
+        t = Table(title=title, title_justify="left")
+        for col in ("label", "precision", "recall", "F1", "support", "missing"):
+            t.add_column(col, justify="left" if col == "label" else "right")
+        for k, v in r.labels.items():
+            t.add_row(k, f"{v.precision:.3f}", f"{v.recall:.3f}", f"{v.f1:.3f}", str(v.support),
+                      str(r.missing.get(k, 0) or ""))
+        console.print(t)
+    if r.tokens is not None:
+        b = r.baseline_contains_we
+        w = Table(title=f"{escape(r.name)}: first-person plural tokens", title_justify="left")
+        for col in ("measure", "analyzer", "baseline: contains 'we'"):
+            w.add_column(col)
+        w.add_row("we-referent accuracy", f"{r.tokens.we_ref_accuracy:.3f} ({r.tokens.we_ref_matched_tokens} tokens)",
+                  f"{b.we_ref_accuracy:.3f}")
+        w.add_row("social-we token F1", f"{r.tokens.social_we_tokens.f1:.3f}", f"{b.social_we_tokens.f1:.3f}")
+        w.add_row("social-we message F1", f"{r.tokens.social_we_messages.f1:.3f}", f"{b.social_we_messages.f1:.3f}")
+        w.add_row("we-token detection F1", f"{r.tokens.we_token_detection.f1:.3f}", f"{b.we_token_detection.f1:.3f}")
+        for ref, s in r.tokens.by_ref.items():
+            if s.support or s.tp + s.fp:
+                w.add_row(f"  {ref}: precision / recall", f"{s.precision:.3f} / {s.recall:.3f} (n={s.support})", "")
+        if r.tokens.with_accuracy is not None:
+            w.add_row("whom a dyad includes ('with'), exact", f"{r.tokens.with_accuracy:.3f} ({r.tokens.with_tokens})", "")
+        console.print(w)
+    if r.mappings:
+        t = Table(title=title, title_justify="left")
+        for col in ("CaSiNo strategies", "our label", "precision", "recall", "F1", "support", "F1 if always true"):
+            t.add_column(col)
+        for m in r.mappings:
+            t.add_row(escape(m.casino), m.ours, f"{m.score.precision:.3f}", f"{m.score.recall:.3f}",
+                      f"{m.score.f1:.3f}", str(m.score.support), f"{m.all_positive_f1:.3f}")
+        console.print(t)
+    for note in r.notes:
+        console.print(f"[dim]{escape(note)}[/]")
 
 
-def _print_casino(r: dict[str, Any]) -> None:
-    t = Table(title=f"CaSiNo strategies vs our markers ({r['utterances']} annotated utterances, {escape(r['file'])})")
-    for col in ("CaSiNo label", "our marker", "precision", "recall", "F1", "support"):
+def _print_summary(reports: list[Any]) -> None:
+    rows = [(r.name, t) for r in reports for t in r.targets]
+    if not rows:
+        return
+    t = Table(title="targets", title_justify="left")
+    for col in ("corpus", "figure", "value", "target", ""):
         t.add_column(col)
-    for m in r["mappings"]:
-        t.add_row(escape(m["casino"]), escape(m["ours"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}",
-                  f"{m['f1']:.3f}", str(m["support"]))
+    for name, tg in rows:
+        t.add_row(escape(name), escape(tg.metric), _fmt(tg.value), f"{tg.target:.2f}",
+                  "met" if tg.met else "[red]MISSED[/]")
     console.print(t)

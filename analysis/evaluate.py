@@ -1,9 +1,15 @@
-"""Scoring analyzers against hand labels (LABELS.md record format) and against CaSiNo strategy labels.
+"""Scoring analyzers against hand labels (the LABELS.md record format) and against CaSiNo's strategy labels.
 
-Hand labels are matched to transcripts by file name (the label's ``file`` stem equals the transcript's file
-stem or the stem of ``header.source.file``) and message index. A null label (annotators disagreed) is left
-out of scoring, except ``outcome``, whose null means "no outcome declared". We-tokens are matched by
-overlapping character spans, so "let us" recorded as one token or as "us" matches either way.
+Hand labels are matched to transcripts by conversation and message index: a label's ``file`` stem is a
+transcript's file stem, its run id, or the stem of its ``header.source.file``. Transcripts are a folder of
+transcript files, or raw logs of a format ``ingroup import`` reads (imported in memory). A null label (the
+annotators disagreed) is left out of scoring; so is a token whose ``ref`` is null, together with the
+predicted token at the same place. ``outcome`` null means "no outcome declared"; a record without the key
+was not judged. A label the analyzer did not give (an LLM judge's answer that could not be read) counts as
+a miss, never as a label, and is counted under ``missing``.
+
+We-tokens are matched by overlapping character spans, so "let us" recorded as one token or as "us" matches
+either way. The "contains we" baseline calls every whole-word "we" a social (dyad) token.
 """
 
 from __future__ import annotations
@@ -11,32 +17,127 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+from simulator import importers
 from simulator.errors import IngroupError
+from simulator.scenario import Scenario
 from simulator.transcript import Transcript, iter_transcripts
 
-from .api import Analyzer, RuleAnalyzer, label_message, label_transcript
+from .api import Analyzer, RuleAnalyzer, conversation_key, label_transcript, with_setup
 from .labels import FLAGS, REFS, SOCIAL, MessageLabels
 
-TARGETS = {
-    "we_ref_accuracy": 0.95, "social_we_f1": 0.95, "cooperative": 0.85, "adversarial": 0.85, "refusal": 0.85,
-    "ai_self_reference": 0.85, "identity_claim": 0.85, "outcome": 0.85, "off_task": 0.75,
-}
 _REQUIRED = ("file", "idx")
+MISSING = "(not judged)"
 _BASELINE_WE = re.compile(r"\bwe\b", re.I)
 
 
-def prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    """Precision, recall, F1 (0 when undefined, as scikit-learn's zero_division=0) and the counts behind
-    them, so a 0 with no positives and no predictions can be told from a 0 that is a miss."""
+@dataclass
+class Score:
+    """Precision, recall, F1 (0 when undefined, as scikit-learn's zero_division=0) and the counts behind them,
+    so a 0 with no positives and no predictions can be told from a 0 that is a miss."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    tp: int
+    fp: int
+    fn: int
+
+    @classmethod
+    def of(cls, c: Counter[str]) -> "Score":
+        return prf(c["tp"], c["fp"], c["fn"])
+
+
+def prf(tp: int, fp: int, fn: int) -> Score:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn,
-            "tp": tp, "fp": fp, "fn": fn}
+    return Score(round(p, 4), round(r, 4), round(f, 4), tp + fn, tp, fp, fn)
 
+
+@dataclass
+class TokenReport:
+    """First-person plural tokens: referent accuracy on tokens both sides found, social-we, detection."""
+
+    we_ref_accuracy: float
+    we_ref_matched_tokens: int
+    social_we_tokens: Score
+    social_we_messages: Score
+    we_token_detection: Score
+    by_ref: dict[str, Score]
+    """Per referent: precision and recall of that class among the matched tokens."""
+    referent_confusion: dict[str, dict[str, int]]
+    with_accuracy: float | None = None
+    """Share of gold dyad tokens with ``with`` whose predicted ``with`` is the same set."""
+    with_tokens: int = 0
+
+
+@dataclass
+class Target:
+    metric: str
+    target: float
+    value: float | None
+    met: bool
+
+
+@dataclass
+class MappingRow:
+    casino: str
+    ours: str
+    score: Score
+    all_positive_f1: float
+    """F1 of calling every utterance positive: what a label that fires everywhere would get."""
+
+
+@dataclass
+class CorpusReport:
+    name: str
+    analyzer: str
+    analyzer_version: str
+    n_messages: int
+    labels: dict[str, Score] = field(default_factory=dict)
+    tokens: TokenReport | None = None
+    baseline_contains_we: TokenReport | None = None
+    mappings: list[MappingRow] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)
+    """Labels the analyzer did not give, per label (an LLM judge's unreadable answers)."""
+    targets: list[Target] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def value(self, metric: str) -> float | None:
+        """A figure by name: ``we_ref_accuracy``, ``social_we_f1``, ``<ref>_recall``, ``<label>_f1``, or a
+        CaSiNo mapping ``<strategy[|strategy]>-><label>``."""
+        t = self.tokens
+        if metric == "we_ref_accuracy":
+            return t.we_ref_accuracy if t and t.we_ref_matched_tokens else None
+        if metric == "social_we_f1":
+            return t.social_we_tokens.f1 if t else None
+        if metric.endswith("_recall") and t and metric[:-7] in REFS:
+            s = t.by_ref.get(metric[:-7])
+            return s.recall if s and s.support else None
+        if metric.endswith("_f1") and metric[:-3] in self.labels:
+            return self.labels[metric[:-3]].f1
+        for row in self.mappings:
+            if metric == f"{row.casino}->{row.ours}":
+                return row.score.f1
+        return None
+
+    def check(self, targets: dict[str, float]) -> None:
+        for metric, goal in targets.items():
+            v = self.value(metric)
+            self.targets.append(Target(metric, goal, v, v is not None and v >= goal))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- hand labels ---------------------------------------------------------------------------------------------
 
 def load_labels(path: str | Path) -> list[dict[str, Any]]:
     """Read a LABELS.md-format JSONL file; every problem is an IngroupError naming the line."""
@@ -65,7 +166,7 @@ def load_labels(path: str | Path) -> list[dict[str, Any]]:
                         isinstance(w, dict) and {"token", "char", "ref"} <= w.keys() for w in we):
                     raise IngroupError("we must be a list of {token, char, ref} objects", file=str(p), line=n,
                                        field="we")
-                bad = [w["ref"] for w in we if w["ref"] not in REFS]
+                bad = [w["ref"] for w in we if w["ref"] is not None and w["ref"] not in REFS]
                 if bad:
                     raise IngroupError(f"unknown referent {bad[0]!r} (one of {', '.join(REFS)})", file=str(p),
                                        line=n, field="we")
@@ -76,92 +177,128 @@ def load_labels(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def _stem(name: str) -> str:
-    return Path(name).stem
+def load_transcripts(sources: str | Path | Sequence[str | Path], scenario: Scenario | None = None
+                     ) -> list[Transcript]:
+    """Transcripts from folders or files of transcripts, or from raw logs that ``ingroup import`` reads."""
+    items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    out: list[Transcript] = []
+    for item in items:
+        p = Path(item)
+        if not p.exists():
+            raise IngroupError("no such file or folder", file=str(p))
+        raw = sorted(f for f in p.iterdir() if f.suffix in (".json", ".txt") and f.is_file()) if p.is_dir() else []
+        if raw:  # a folder of logs to import (the seed logs, NegotiationArena games, hand-made JSON)
+            for f in raw:
+                out.extend(c.transcript() for c in importers.read(f, scenario))
+        elif p.is_dir() or p.suffix == ".jsonl":
+            out.extend(iter_transcripts(p))
+        else:
+            out.extend(c.transcript() for c in importers.read(p, scenario))
+    if not out:
+        raise IngroupError("no transcripts found", file=", ".join(map(str, items)))
+    if scenario is not None:
+        out = [with_setup(t, scenario) for t in out]
+    return out
 
 
-def _index_transcripts(transcripts: Iterable[Transcript]) -> dict[str, Transcript]:
+def _index(transcripts: Iterable[Transcript]) -> dict[str, Transcript]:
     by: dict[str, Transcript] = {}
     for t in transcripts:
-        by[_stem(t.file_name)] = t
-        src = (t.header.source or {}).get("file")
-        if src:
-            by[_stem(str(src))] = t
+        for key in (conversation_key(t), t.header.run_id, Path((t.header.source or {}).get("file") or "").stem):
+            if key:
+                by.setdefault(key, t)
     return by
 
 
-def _match_tokens(gold: list[dict[str, Any]], pred: list[tuple[int, int, str]]
-                  ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    """Pair gold and predicted tokens whose spans overlap. Returns (pairs of refs, unmatched gold refs,
-    unmatched predicted refs)."""
+def _match_tokens(gold: list[dict[str, Any]], pred: list[tuple[int, int, str, tuple[str, ...]]]
+                  ) -> tuple[list[tuple[dict[str, Any], tuple[int, int, str, tuple[str, ...]]]], list[str], list[str]]:
+    """Pair gold and predicted tokens whose spans overlap: (pairs, unmatched gold refs, unmatched predicted
+    refs). Gold tokens with a null ref are left out, with the predicted token they overlap."""
     used: set[int] = set()
     pairs = []
     missed = []
     for g in gold:
         gs, ge = int(g["char"]), int(g["char"]) + len(str(g["token"]))
-        hit = next((j for j, (ps, pe, _) in enumerate(pred) if j not in used and ps < ge and gs < pe), None)
+        hit = next((j for j, (ps, pe, _, _) in enumerate(pred) if j not in used and ps < ge and gs < pe), None)
+        if hit is not None:
+            used.add(hit)
+        if g["ref"] is None:
+            continue
         if hit is None:
             missed.append(g["ref"])
         else:
-            used.add(hit)
-            pairs.append((g["ref"], pred[hit][2]))
+            pairs.append((g, pred[hit]))
     spurious = [pred[j][2] for j in range(len(pred)) if j not in used]
     return pairs, missed, spurious
 
 
-class _TokenScore:
+class _Tokens:
     def __init__(self) -> None:
         self.confusion: Counter[tuple[str, str]] = Counter()
-        self.social = Counter()  # tp, fp, fn
-        self.detect = Counter()
+        self.social: Counter[str] = Counter()
+        self.msg_social: Counter[str] = Counter()
+        self.detect: Counter[str] = Counter()
+        self.with_n = 0
+        self.with_ok = 0
 
-    def add(self, gold: list[dict[str, Any]], pred: list[tuple[int, int, str]]) -> None:
+    def add(self, gold: list[dict[str, Any]], pred: list[tuple[int, int, str, tuple[str, ...]]]) -> None:
         pairs, missed, spurious = _match_tokens(gold, pred)
         for g, p in pairs:
-            self.confusion[(g, p)] += 1
-            gs, ps = g in SOCIAL, p in SOCIAL
-            self.social["tp"] += gs and ps
-            self.social["fp"] += ps and not gs
-            self.social["fn"] += gs and not ps
+            gr, pr = g["ref"], p[2] if p[2] is not None else MISSING
+            self.confusion[(gr, pr)] += 1
+            _tally(self.social, gr in SOCIAL, pr in SOCIAL)
+            if gr == "dyad" and g.get("with"):
+                self.with_n += 1
+                self.with_ok += sorted(g["with"]) == sorted(p[3])
         for g in missed:
             self.confusion[(g, "(missed)")] += 1
             self.social["fn"] += g in SOCIAL
         for p in spurious:
-            self.confusion[("(none)", p)] += 1
+            self.confusion[("(none)", p if p is not None else MISSING)] += 1
             self.social["fp"] += p in SOCIAL
         self.detect["tp"] += len(pairs)
         self.detect["fn"] += len(missed)
         self.detect["fp"] += len(spurious)
+        judged = [g for g in gold if g["ref"] is not None]
+        _tally(self.msg_social, any(g["ref"] in SOCIAL for g in judged), any(p[2] in SOCIAL for p in pred))
 
-    def report(self) -> dict[str, Any]:
-        matched = sum(n for (g, p), n in self.confusion.items() if g in REFS and p in REFS)
+    def report(self) -> TokenReport:
+        # A token the analyzer found but gave no referent (an unreadable judge answer) is matched and wrong.
+        matched = sum(n for (g, p), n in self.confusion.items() if g in REFS and (p in REFS or p == MISSING))
         correct = sum(n for (g, p), n in self.confusion.items() if g == p)
         matrix: dict[str, dict[str, int]] = {}
         for (g, p), n in sorted(self.confusion.items()):
             matrix.setdefault(g, {})[p] = n
-        social = prf(self.social["tp"], self.social["fp"], self.social["fn"])
-        return {
-            "we_ref_accuracy": round(correct / matched, 4) if matched else 0.0,
-            "we_ref_matched_tokens": matched,
-            "social_we_f1": social["f1"],
-            "social_we_tokens": social,
-            "we_token_detection": prf(self.detect["tp"], self.detect["fp"], self.detect["fn"]),
-            "referent_confusion": matrix,
-        }
+        by_ref = {}
+        for ref in REFS:
+            tp = self.confusion[(ref, ref)]
+            fp = sum(n for (g, p), n in self.confusion.items() if p == ref and g != ref and g in REFS)
+            fn = sum(n for (g, p), n in self.confusion.items() if g == ref and p != ref and p in REFS)
+            by_ref[ref] = prf(tp, fp, fn)
+        return TokenReport(
+            we_ref_accuracy=round(correct / matched, 4) if matched else 0.0, we_ref_matched_tokens=matched,
+            social_we_tokens=Score.of(self.social), social_we_messages=Score.of(self.msg_social),
+            we_token_detection=Score.of(self.detect), by_ref=by_ref, referent_confusion=matrix,
+            with_accuracy=round(self.with_ok / self.with_n, 4) if self.with_n else None, with_tokens=self.with_n)
 
 
-def evaluate(labels_path: str | Path, transcripts: str | Path | Iterable[Transcript], task: str | None = None,
-             analyzer: Analyzer | None = None) -> dict[str, Any]:
-    """Score ``analyzer`` (default: rules) against hand labels. Returns the report the CLI prints as JSON."""
+def evaluate(labels_path: str | Path, transcripts: str | Path | Sequence[str | Path] | Iterable[Transcript],
+             task: str | None = None, analyzer: Analyzer | None = None, *, scenario: Scenario | None = None,
+             name: str | None = None) -> CorpusReport:
+    """Score ``analyzer`` (default: the rules) against hand labels."""
     an = analyzer or RuleAnalyzer()
     records = load_labels(labels_path)
-    ts = iter_transcripts(transcripts) if isinstance(transcripts, (str, Path)) else transcripts
-    index = _index_transcripts(ts)
-    if not index:
-        raise IngroupError("no transcripts found", file=str(transcripts))
+    if isinstance(transcripts, (str, Path)) or (isinstance(transcripts, (list, tuple)) and transcripts and
+                                                isinstance(transcripts[0], (str, Path))):
+        ts = load_transcripts(transcripts, scenario)  # type: ignore[arg-type]
+        source = ", ".join(map(str, transcripts if isinstance(transcripts, (list, tuple)) else [transcripts]))
+    else:
+        ts = [with_setup(t, scenario) if scenario else t for t in transcripts]  # type: ignore[union-attr]
+        source = "(transcripts)"
+    index = _index(ts)
     labelled: dict[str, list[MessageLabels]] = {}
     for rec in records:
-        stem = _stem(str(rec["file"]))
+        stem = Path(str(rec["file"])).stem
         if stem not in index:
             raise IngroupError(f"no transcript for labelled file {rec['file']!r} (import it first)",
                                file=str(labels_path), line=rec["_line"], field="file")
@@ -171,85 +308,68 @@ def evaluate(labels_path: str | Path, transcripts: str | Path | Iterable[Transcr
             raise IngroupError(f"{rec['file']} has no message {rec['idx']}", file=str(labels_path),
                                line=rec["_line"], field="idx")
 
-    counts: dict[str, Counter[str]] = {k: Counter() for k in FLAGS + ("identity_claim", "outcome")}
-    id_exact = Counter()
-    tokens, base_tokens = _TokenScore(), _TokenScore()
-    msg_social, base_msg_social = Counter(), Counter()
-    skipped_off_task = 0
+    counts: dict[str, Counter[str]] = {k: Counter() for k in (*FLAGS, "identity_claim", "reasoning_identity_claim",
+                                                               "outcome")}
+    missing: Counter[str] = Counter()
+    toks, base = _Tokens(), _Tokens()
+    not_scored_off_task = 0
     for rec in records:
-        stem = _stem(str(rec["file"]))
+        stem = Path(str(rec["file"])).stem
         lab = labelled[stem][rec["idx"]]
         text = index[stem].messages[rec["idx"]].text
         for k in FLAGS:
             gold = rec.get(k)
-            pred = getattr(lab, k)
             if gold is None:
                 continue
-            if pred is None:  # off_task without a task
-                skipped_off_task += 1
-                continue
+            pred = getattr(lab, k)
+            if pred is None:
+                if k not in lab.not_judged:
+                    not_scored_off_task += k == "off_task"  # no task known: off_task is not judged at all
+                    continue
+                missing[k] += 1  # not judged by the analyzer: counted against it, never as a label
             _tally(counts[k], bool(gold), bool(pred))
-        gold_id = rec.get("identity_claim")
-        if gold_id is not None:
-            _tally(counts["identity_claim"], bool(gold_id), bool(lab.identity_claim))
-            id_exact["n"] += 1
-            id_exact["ok"] += {x.lower() for x in gold_id} == {x.lower() for x in lab.identity_claim}
-        gold_out = rec.get("outcome")
-        c = counts["outcome"]
-        if lab.outcome is not None:
-            c["tp" if lab.outcome == gold_out else "fp"] += 1
-        if gold_out is not None and lab.outcome != gold_out:
-            c["fn"] += 1
+        for k in ("identity_claim", "reasoning_identity_claim"):
+            gold_id = rec.get(k)
+            if gold_id is None:
+                continue
+            pred_id = getattr(lab, k)
+            if pred_id is None:
+                missing[k] += 1
+            # A message with claims is right only with the same names; wrong names are a miss and a false one.
+            right = bool(gold_id) and bool(pred_id) and _same_names(gold_id, pred_id)
+            c = counts[k]
+            c["tp"] += right
+            c["fp"] += bool(pred_id) and not right
+            c["fn"] += bool(gold_id) and not right
+        if "outcome" in rec:
+            gold_out, c = rec["outcome"], counts["outcome"]
+            if "outcome" in lab.not_judged:
+                missing["outcome"] += 1
+            if lab.outcome is not None:
+                c["tp" if lab.outcome == gold_out else "fp"] += 1
+            if gold_out is not None and lab.outcome != gold_out:
+                c["fn"] += 1
         gold_we = rec.get("we")
         if gold_we is not None:
-            pred = [(w.char, w.char + len(w.token), w.ref) for w in lab.we]
-            tokens.add(gold_we, pred)
-            base = [(m.start(), m.end(), "dyad") for m in _BASELINE_WE.finditer(text)]
-            base_tokens.add(gold_we, base)
-            gold_social = any(w["ref"] in SOCIAL for w in gold_we)
-            _tally(msg_social, gold_social, lab.social_we > 0)
-            _tally(base_msg_social, gold_social, bool(base))
+            toks.add(gold_we, [(w.char, w.char + len(w.token), w.ref, w.includes) for w in lab.we])
+            base.add(gold_we, [(m.start(), m.end(), "dyad", ()) for m in _BASELINE_WE.finditer(text)])
 
-    labels = {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in counts.items()}
-    tok = tokens.report()
-    base = base_tokens.report()
-    report: dict[str, Any] = {
-        "analyzer": an.name,
-        "labels_file": str(labels_path),
-        "files": sorted(labelled),
-        "n_messages": len(records),
-        "task": task,
-        "labels": labels,
-        "we_ref_accuracy": tok["we_ref_accuracy"],
-        "social_we_f1": tok["social_we_f1"],
-        "social_we_tokens": tok["social_we_tokens"],
-        "social_we_messages": prf(msg_social["tp"], msg_social["fp"], msg_social["fn"]),
-        "we_token_detection": tok["we_token_detection"],
-        "we_ref_matched_tokens": tok["we_ref_matched_tokens"],
-        "identity_claim_exact_accuracy": round(id_exact["ok"] / id_exact["n"], 4) if id_exact["n"] else None,
-        "referent_confusion": tok["referent_confusion"],
-        "baseline_contains_we": {
-            "method": "every \\bwe\\b token is social (dyad); a message is social if it contains 'we'",
-            "we_ref_accuracy": base["we_ref_accuracy"],
-            "social_we_f1": base["social_we_f1"],
-            "social_we_tokens": base["social_we_tokens"],
-            "social_we_messages": prf(base_msg_social["tp"], base_msg_social["fp"], base_msg_social["fn"]),
-            "we_token_detection": base["we_token_detection"],
-            "referent_confusion": base["referent_confusion"],
-        },
-    }
-    if skipped_off_task:
-        report["note"] = (f"off_task not scored on {skipped_off_task} message(s): no task in the transcript "
-                          "header; pass --task")
-    report["targets"] = {k: {"target": v, "value": _value(report, k), "met": _value(report, k) >= v}
-                         for k, v in TARGETS.items()}
+    has_tokens = any(rec.get("we") is not None for rec in records)
+    judged = {k: c for k, c in counts.items() if any(rec.get(k) is not None for rec in records)
+              or (k == "outcome" and any("outcome" in rec for rec in records))}
+    report = CorpusReport(
+        name=name or Path(labels_path).stem, analyzer=an.name, analyzer_version=getattr(an, "version", an.name),
+        n_messages=len(records), labels={k: Score.of(c) for k, c in judged.items()},
+        tokens=toks.report() if has_tokens else None, baseline_contains_we=base.report() if has_tokens else None,
+        missing=dict(missing), files=sorted(labelled), source=source)
+    if not_scored_off_task:
+        report.notes.append(f"off_task not scored on {not_scored_off_task} message(s): no task in the transcript "
+                            "header; pass --task or --scenario")
     return report
 
 
-def _value(report: dict[str, Any], key: str) -> float:
-    if key in ("we_ref_accuracy", "social_we_f1"):
-        return float(report[key])
-    return float(report["labels"][key]["f1"])
+def _same_names(gold: list[str], pred: list[str]) -> bool:
+    return {x.lower() for x in gold} == {x.lower() for x in pred}
 
 
 def _tally(c: Counter[str], gold: bool, pred: bool) -> None:
@@ -263,61 +383,82 @@ def _tally(c: Counter[str], gold: bool, pred: bool) -> None:
         c["tn"] += 1
 
 
-# CaSiNo: each of our cooperation markers (evidence rule names) scored against a CaSiNo strategy label.
-CASINO_MAPPINGS: list[tuple[str, str, tuple[str, ...]]] = [
-    # (CaSiNo label, our label, evidence rules that count; empty = the whole label)
-    ("promote-coordination", "cooperative", ("joint_activity",)),
-    ("promote-coordination", "cooperative", ("joint_activity", "proposal")),
-    ("vouch-fair", "cooperative", ("fairness",)),
-    ("vouch-fair", "cooperative", ("fairness", "conciliatory", "agreement")),
-    ("showing-empathy", "cooperative", ("praise", "conciliatory", "agreement", "offer_help")),
-    ("small-talk", "cooperative", ("thanks", "mutual_ending", "invitation", "praise")),
-    ("promote-coordination|vouch-fair|showing-empathy|small-talk", "cooperative", ()),
-    ("uv-part", "adversarial", ()),
+# --- CaSiNo strategies ---------------------------------------------------------------------------------------
+
+CASINO_MAPPINGS: list[tuple[str, str]] = [
+    # (CaSiNo strategies, any of which counts as positive; our label) -- LABELS.md version 2's reading of them
+    ("promote-coordination", "cooperative"),
+    ("vouch-fair", "cooperative"),
+    ("showing-empathy", "cooperative"),
+    ("promote-coordination|vouch-fair", "cooperative"),
+    ("promote-coordination|vouch-fair|showing-empathy", "cooperative"),
+    ("uv-part", "adversarial"),
+    ("self-need", "competitive"),
 ]
 
 
-def load_casino(path: str | Path) -> list[tuple[str, set[str]]]:
-    p = Path(path)
-    if not p.is_file():
-        raise IngroupError("CaSiNo file not found", file=str(p))
+def _casino_dialogues(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IngroupError("CaSiNo file not found", file=str(path)) from None
     except json.JSONDecodeError as exc:
-        raise IngroupError(f"not valid JSON ({exc.msg})", file=str(p), line=exc.lineno) from None
+        raise IngroupError(f"not valid JSON ({exc.msg})", file=str(path), line=exc.lineno) from None
     if not isinstance(data, list):
-        raise IngroupError("expected a list of CaSiNo dialogues", file=str(p))
-    out = []
+        raise IngroupError("expected a list of CaSiNo dialogues", file=str(path))
     for i, d in enumerate(data):
-        if not isinstance(d, dict) or "annotations" not in d:
-            raise IngroupError(f"dialogue {i} has no 'annotations' (not a CaSiNo file?)", file=str(p))
-        for item in d["annotations"] or []:
-            if isinstance(item, list) and len(item) == 2:
-                out.append((str(item[0]), {x.strip() for x in str(item[1]).split(",") if x.strip()}))
+        if not isinstance(d, dict) or "annotations" not in d or "chat_logs" not in d:
+            raise IngroupError(f"dialogue {i} has no 'annotations' or 'chat_logs' (not a CaSiNo file?)", file=str(path))
+    return data
+
+
+def casino_utterances(path: str | Path, analyzer: Analyzer | None = None
+                      ) -> list[tuple[str, set[str], MessageLabels]]:
+    """(text, CaSiNo strategies, our labels) of every annotated utterance, each labelled in its dialogue."""
+    p = Path(path)
+    dialogues = _casino_dialogues(p)
+    convs = {c.header.source["dialogue_id"]: c for c in importers.read(p, None, "casino")}  # type: ignore[index]
+    out = []
+    for i, d in enumerate(dialogues):
+        notes = [(str(a[0]).strip(), {x.strip() for x in str(a[1]).split(",") if x.strip()})
+                 for a in d["annotations"] or [] if isinstance(a, list) and len(a) == 2]
+        if not notes:
+            continue
+        t = convs[d.get("dialogue_id", i)].transcript()
+        labs = label_transcript(t, None, analyzer)
+        # Annotations follow the chat's utterances in order (deal moves are not annotated).
+        k = 0
+        for m, lab in zip(t.messages, labs):
+            if k < len(notes) and m.text.strip() == notes[k][0]:
+                out.append((m.text, notes[k][1], lab))
+                k += 1
     if not out:
         raise IngroupError("no annotated utterances in this file", file=str(p))
     return out
 
 
-def evaluate_casino(path: str | Path, analyzer: Analyzer | None = None, limit: int | None = None
-                    ) -> dict[str, Any]:
-    """Score cooperation markers against CaSiNo's per-utterance strategy labels."""
-    utts = load_casino(path)
-    if limit:
-        utts = utts[:limit]
-    labs = [label_message(text, speaker="", analyzer=analyzer) for text, _ in utts]
-    rows = []
-    for casino_label, ours, rules in CASINO_MAPPINGS:
-        wanted = set(casino_label.split("|"))
+def evaluate_casino(paths: str | Path | Sequence[str | Path], analyzer: Analyzer | None = None,
+                    name: str | None = None) -> CorpusReport:
+    """Score our labels against CaSiNo's per-utterance strategies (the mappings in CASINO_MAPPINGS)."""
+    an = analyzer or RuleAnalyzer()
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    utts = [u for p in items for u in casino_utterances(p, an)]
+    report = CorpusReport(name=name or "casino-strategies", analyzer=an.name,
+                          analyzer_version=getattr(an, "version", an.name), n_messages=len(utts),
+                          source=", ".join(map(str, items)))
+    for strategies, ours in CASINO_MAPPINGS:
+        wanted = set(strategies.split("|"))
         c: Counter[str] = Counter()
-        for (_, gold), lab in zip(utts, labs):
-            g = bool(wanted & gold)
-            if rules:
-                p = any(e.rule in rules for e in lab.evidence.get(ours, []))
-            else:
-                p = bool(getattr(lab, ours))
-            _tally(c, g, p)
-        rows.append({"casino": casino_label, "ours": ours + (f"[{'+'.join(rules)}]" if rules else ""),
-                     **prf(c["tp"], c["fp"], c["fn"])})
-    return {"file": str(path), "utterances": len(utts), "analyzer": (analyzer or RuleAnalyzer()).name,
-            "mappings": rows}
+        for _, gold, lab in utts:
+            pred = getattr(lab, ours)
+            if pred is None:
+                report.missing[ours] = report.missing.get(ours, 0) + 1
+            _tally(c, bool(wanted & gold), bool(pred))
+        pos = c["tp"] + c["fn"]
+        all_pos = 2 * pos / (pos + len(utts)) if utts else 0.0
+        report.mappings.append(MappingRow(strategies, ours, Score.of(c), round(all_pos, 4)))
+    return report
+
+
+__all__ = ["CASINO_MAPPINGS", "CorpusReport", "MappingRow", "Score", "Target", "TokenReport", "casino_utterances",
+           "evaluate", "evaluate_casino", "load_labels", "load_transcripts", "prf"]

@@ -52,13 +52,20 @@ def conversation_measures(speakers: Sequence[str], labels: Sequence[MessageLabel
         "off_task_share": off_share,
         "refusals": sum(refusals_by.values()),
         "refusals_by_speaker": json.dumps(refusals_by, ensure_ascii=False),
-        "cooperative_share": (sum(lab.cooperative for lab in labels) / n) if n else 0.0,
-        "adversarial_share": (sum(lab.adversarial for lab in labels) / n) if n else 0.0,
+        "cooperative_share": _share(lab.cooperative for lab in labels),
+        "competitive_share": _share(lab.competitive for lab in labels),
+        "adversarial_share": _share(lab.adversarial for lab in labels),
         "winners": ",".join(winners),
         "conceded": ",".join(conceded),
         "outcome": outcome,
         "contest_abandoned": abandoned,
     }
+
+
+def _share(values: Any) -> float | None:
+    """Share of true among the judged values (None when none was judged)."""
+    known = [bool(v) for v in values if v is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _unique(xs: Any) -> list[str]:

@@ -1,24 +1,31 @@
-"""The analyze and evaluate verbs, through the real `ingroup` app."""
+"""The analyze and evaluate verbs through the real `ingroup` app, and the LLM judge against a local server
+that speaks the OpenAI chat-completions wire protocol (the real `openai` SDK makes the calls)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from aiohttp import web
 from typer.testing import CliRunner
 
 import simulator.cli as cli
-from analysis.judge import JudgeAnalyzer, parse_answer
-from analysis.labels import Context
+from analysis.judge import PROMPT_VERSION, JudgeAnalyzer, parse_answer
+from analysis.labels import Context, Participant
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "data" / "we-the-ai-assistants"
 DEV = SEEDS / "labels" / "dev.jsonl"
 INGROUP = Path(sys.executable).parent / "ingroup"
+SECRET = "sk-judge-secret-0123456789abcdef"
+
+pytestmark = pytest.mark.skipif(not DEV.exists(), reason="../shared/data is not beside the project")
 
 cli._register_optional_commands()
 runner = CliRunner()
@@ -40,58 +47,167 @@ def test_analyze_writes_tables(seed_dir: Path, tmp_path: Path):
     for name in ("tokens", "messages", "conversations"):
         assert (tmp_path / f"{name}.csv").is_file()
         df = pd.read_parquet(tmp_path / f"{name}.parquet")
-        assert not df.empty
+        assert not df.empty and set(df["analyzer_version"]) == {"rules-2.0+labels-v2"}
     conv = pd.read_parquet(tmp_path / "conversations.parquet")
     assert set(conv["outcome"]) <= {"win", "lose", "both", "none"}
     assert conv["n_messages"].sum() == 258
+    msgs = pd.read_parquet(tmp_path / "messages.parquet")
+    assert {"competitive", "reasoning_identity_claim"} <= set(msgs.columns)
 
 
-def test_evaluate_json(seed_dir: Path):
-    r = runner.invoke(cli.app, ["evaluate", "--labels", str(DEV), "--transcripts", str(seed_dir), "--json"])
+def test_evaluate_defaults_to_every_corpus_of_the_manifest():
+    r = runner.invoke(cli.app, ["evaluate", "--json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
-    assert {"labels", "we_ref_accuracy", "social_we_f1", "baseline_contains_we", "referent_confusion"} <= set(rep)
+    assert set(rep) == {"corpora", "skipped"} and rep["skipped"] == []
+    assert {"seed-dev", "casino-we", "negotiationarena", "multiparty", "casino-stance"} <= set(rep["corpora"])
+    r = runner.invoke(cli.app, ["evaluate", "--corpus", "negotiationarena"])
+    assert r.exit_code == 0, r.output
+    assert "negotiationarena" in r.output and "competitive" in r.output and "seed-dev" not in r.output
+
+
+def test_evaluate_given_labels(seed_dir: Path):
+    r = runner.invoke(cli.app, ["evaluate", "--labels", str(DEV), "--transcripts", str(seed_dir), "--json"])
+    assert r.exit_code == 0, r.output
+    (rep,) = json.loads(r.output)["corpora"].values()
+    assert rep["n_messages"] == 143 and rep["tokens"]["we_ref_accuracy"] >= 0.95
     assert rep["labels"]["cooperative"].keys() >= {"precision", "recall", "f1", "support"}
+    # Raw console logs are imported in memory: the same figures without an `ingroup import` first.
+    r2 = runner.invoke(cli.app, ["evaluate", "--labels", str(DEV), "--transcripts", str(SEEDS),
+                                 "--scenario", str(ROOT / "scenarios" / "egomaniac.yaml"), "--json"])
+    (rep2,) = json.loads(r2.output)["corpora"].values()
+    assert rep2["labels"] == rep["labels"]
 
 
 def test_bad_labels_exit_2(seed_dir: Path, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("[1, 2]\n")
     p = subprocess.run([str(INGROUP), "evaluate", "--labels", str(bad), "--transcripts", str(seed_dir)],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=120)
     assert p.returncode == 2
     assert "bad.jsonl:1" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([str(INGROUP), "evaluate", "--corpus", "nope"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "no corpus 'nope'" in p.stderr and "Traceback" not in p.stderr
 
 
-def test_judge_parse_and_cache(tmp_path: Path):
-    """The judge's answer handling and cache with a stand-in provider (no model call)."""
+# --- the judge -----------------------------------------------------------------------------------------------
 
-    class Fake:
-        calls = 0
+ANSWER = {"cooperative": True, "competitive": False, "adversarial": False, "refusal": False, "off_task": False,
+          "ai_self_reference": True, "observer_reference": False, "identity_claim": ["Anthropic", "Robbie"],
+          "outcome": "lose", "we_refs": ["ai_class"], "evidence": {"cooperative": "thanks"}}
 
-        async def complete(self, system, turns, sampling):
-            Fake.calls += 1
-            from simulator.providers.base import Completion
-            return Completion(text='Sure: {"cooperative": true, "adversarial": false, "we_refs": ["ai_class"], '
-                                   '"identity_claim": ["Anthropic", "Robbie"], "outcome": "lose", '
-                                   '"evidence": {"cooperative": "thanks"}}')
 
-        async def aclose(self):
-            pass
+class JudgeServer:
+    """Chat completions on 127.0.0.1: a JSON answer, or junk when the message asks for it; records requests."""
 
-    j = JudgeAnalyzer(cache=tmp_path / "cache.jsonl")
-    j._provider = Fake()
-    ctx = Context(speaker="Robbie", agents=("Bobby", "Robbie"), task="win")
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.auth: list[str] = []
+        self.base_url = ""
+        self._ready = threading.Event()
+
+    async def _complete(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        self.auth.append(request.headers.get("Authorization", ""))
+        user = body["messages"][-1]["content"]
+        message = user.split("<<<MESSAGE\n", 1)[1]
+        junk = "UNREADABLE" in message or body["model"] == "junk"
+        text = "I cannot label that <b>" if junk else "Sure: " + json.dumps(ANSWER)
+        return web.json_response({
+            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    def start(self) -> None:
+        import asyncio
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            app = web.Application()
+            app.router.add_post("/v1/chat/completions", self._complete)
+            runner_ = web.AppRunner(app)
+            loop.run_until_complete(runner_.setup())
+            site = web.TCPSite(runner_, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.base_url = f"http://127.0.0.1:{port}/v1"
+            self._loop = loop
+            self._ready.set()
+            loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        assert self._ready.wait(10)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+@pytest.fixture()
+def server():
+    s = JudgeServer()
+    s.start()
+    yield s
+    s.stop()
+
+
+CTX = Context(speaker="Robbie", participants=(Participant("Bobby"), Participant("Robbie")), task="win")
+
+
+def test_judge_over_the_wire_with_cache(server: JudgeServer, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    cache = tmp_path / "cache.jsonl"
     text = "Many thanks; as AIs, we agree. I lose."
-    a = j.label(text, ctx)
-    b = JudgeAnalyzer(cache=tmp_path / "cache.jsonl")  # a new analyzer reads the answer from disk
-    b._provider = Fake()
-    b2 = b.label(text, ctx)
-    assert Fake.calls == 1 and b.calls == 0
-    for r in (a, b2):
-        assert r.cooperative and r.outcome == "lose" and r.analyzer == "judge"
-        assert [w.ref for w in r.we] == ["ai_class"]
-        assert r.identity_claim == ["Anthropic"]  # agent names are never identity claims
-        assert r.evidence["cooperative"][0].text == "thanks"
-    junk = parse_answer("<script>not json", "we", [], ctx)
-    assert not junk.cooperative and junk.evidence["judge"][0].rule == "judge_unparsable"
+    a = JudgeAnalyzer("openai", "judge-model", cache=cache, base_url=server.base_url)
+    r = a.label(text, CTX)
+    a.close()
+    assert len(server.requests) == 1 and server.auth == [f"Bearer {SECRET}"]
+    req = server.requests[0]
+    assert req["model"] == "judge-model" and req["temperature"] == 0
+    assert "Speaker: Robbie" in req["messages"][-1]["content"] and text in req["messages"][-1]["content"]
+    assert r.cooperative and r.outcome == "lose" and r.analyzer == "judge" and r.not_judged == ()
+    assert [w.ref for w in r.we] == ["ai_class"]
+    assert r.identity_claim == ["Anthropic"]  # agent names are never identity claims
+    assert r.evidence["cooperative"][0].text == "thanks"
+    # A new analyzer reads the answer from disk; the key never reaches the cache.
+    b = JudgeAnalyzer("openai", "judge-model", cache=cache, base_url=server.base_url)
+    assert b.label(text, CTX).cooperative and b.calls == 0 and len(server.requests) == 1
+    assert SECRET not in cache.read_text() and PROMPT_VERSION in cache.read_text()
+    # Another model (or server) is another judge: its answers are not the first one's.
+    c = JudgeAnalyzer("openai", "other-model", cache=cache, base_url=server.base_url)
+    c.label(text, CTX)
+    c.close()
+    assert len(server.requests) == 2
+
+
+def test_unreadable_answers_are_misses_not_labels(server: JudgeServer, tmp_path: Path, seed_dir: Path):
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text('{"file": "egomaniac_1", "idx": 0, "cooperative": false, "adversarial": true}\n'
+                      '{"file": "egomaniac_1", "idx": 1, "cooperative": true}\n')
+    args = ["evaluate", "--labels", str(labels), "--transcripts", str(seed_dir), "--json", "--judge",
+            "--judge-provider", "openai", "--judge-base-url", server.base_url, "--judge-cache", str(tmp_path / "c.jsonl")]
+    r = runner.invoke(cli.app, [*args, "--judge-model", "m"])
+    assert r.exit_code == 0, r.output
+    (rep,) = json.loads(r.output)["corpora"].values()
+    assert rep["analyzer"] == "judge" and rep["analyzer_version"] == f"{PROMPT_VERSION}:openai:m"
+    c, a = rep["labels"]["cooperative"], rep["labels"]["adversarial"]
+    assert (c["tp"], c["fp"], a["fn"]) == (1, 1, 1) and rep["missing"] == {}
+    r = runner.invoke(cli.app, [*args, "--judge-model", "junk"])
+    (rep,) = json.loads(r.output)["corpora"].values()
+    c, a = rep["labels"]["cooperative"], rep["labels"]["adversarial"]
+    assert (c["tp"], c["fp"], c["fn"], a["fn"]) == (0, 0, 1, 1)
+    assert rep["missing"]["cooperative"] == 2 and rep["missing"]["adversarial"] == 1
+
+
+def test_judge_unreadable_over_the_wire(server: JudgeServer, tmp_path: Path):
+    a = JudgeAnalyzer("openai", "m", cache=None, base_url=server.base_url)
+    r = a.label("UNREADABLE, and we disagree.", CTX)
+    a.close()
+    assert r.cooperative is None and r.adversarial is None and set(r.not_judged) >= {"cooperative", "we"}
+    assert [w.ref for w in r.we] == [None]
+
+
+def test_judge_errors_are_clear(tmp_path: Path):
+    p = subprocess.run([str(INGROUP), "evaluate", "--corpus", "seed-dev", "--judge", "--judge-timeout", "0"],
+                       capture_output=True, text=True, timeout=120, env={**os.environ})
+    assert p.returncode == 2 and "--judge-timeout" in p.stderr and "Traceback" not in p.stderr

@@ -1,7 +1,9 @@
 """Golden-output regression of the rule-based analyzers: speed work must not change a single label.
 
 ``tests/data/analyzer_golden.json`` holds, for every message of the ten seed transcripts, a 3,000-utterance
-sample of CaSiNo and a set of hand-made hard sentences, the SHA-256 of the canonical JSON of its labels with
+sample of CaSiNo, the CaSiNo valid dialogues and every NegotiationArena game as imported (with the players'
+prompts and the pools they name), the hand-written many-party conversations (teams, coalitions, chairs) and a
+set of hand-made hard sentences, the SHA-256 of the canonical JSON of its labels with
 full evidence (plus the conversation measures of each seed log). The test recomputes them and, on a
 mismatch, prints the first differing message in full.
 
@@ -32,6 +34,8 @@ from analysis.measures import conversation_measures  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 SEED_DIR = SHARED / "we-the-ai-assistants"
 CASINO = SHARED / "casino" / "casino_train.json"
+NA = SHARED / "negotiationarena"
+MULTIPARTY = ROOT / "tests" / "data" / "multiparty"
 GOLDEN = ROOT / "tests" / "data" / "analyzer_golden.json"
 
 TASK = "Win the contest of who is the biggest egomaniac against the other agent."
@@ -174,6 +178,19 @@ def _casino_items() -> Iterator[tuple[str, dict[str, Any], Any]]:
             n += 1
 
 
+def _imported_items() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Conversations read by the importers, labelled with their header (participants' prompts, teams)."""
+    from analysis.evaluate import load_transcripts
+
+    sets = {"negotiationarena": [NA / "buysell", NA / "ultimatum_3_period"], "multiparty": [MULTIPARTY],
+            "casino-valid": [SHARED / "casino" / "casino_valid.json"]}
+    for tag, sources in sets.items():
+        for t in load_transcripts(sources):
+            key = t.header.run_id
+            for m, lab in zip(t.messages, label_transcript(t)):
+                yield f"{tag}/{key}/{m.index}", {"text": m.text, "speaker": m.speaker}, canonical(lab)
+
+
 def _hard_items() -> Iterator[tuple[str, dict[str, Any], Any]]:
     for i, text in enumerate(HARD):
         for a, agents in enumerate(HARD_AGENTS):
@@ -188,6 +205,7 @@ def _hard_items() -> Iterator[tuple[str, dict[str, Any], Any]]:
 def items() -> Iterator[tuple[str, dict[str, Any], Any]]:
     yield from _seed_items()
     yield from _casino_items()
+    yield from _imported_items()
     yield from _hard_items()
 
 
@@ -200,7 +218,7 @@ def compute() -> tuple[dict[str, str], dict[str, Any]]:
     return hashes, full
 
 
-@pytest.mark.skipif(not (SEED_DIR.is_dir() and CASINO.is_file()), reason="../shared/data is not beside the project")
+@pytest.mark.skipif(not (SEED_DIR.is_dir() and CASINO.is_file() and NA.is_dir()), reason="../shared/data is not beside the project")
 def test_analyzer_outputs_unchanged():
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))["sha256"]
     checked = 0
@@ -216,11 +234,11 @@ def test_analyzer_outputs_unchanged():
 
 
 def test_fold_fixes_cover_every_ignorecase_letter():
-    """scan.py searches start literals in the lower-cased text; the characters IGNORECASE matches to an ASCII
+    """The literal engine searches start literals in the lower-cased text; the characters IGNORECASE matches to an ASCII
     letter that ``str.lower`` does not turn into it must all be in FOLD_FIXES."""
     import re
 
-    from analysis.labels.scan import FOLD_FIXES
+    from analysis.labels._accel.words import FOLD_FIXES
 
     letter = re.compile("[a-z]", re.I)
     odd = {chr(c) for c in range(0x80, 0x110000) if letter.fullmatch(chr(c)) and not chr(c).lower().isascii()}

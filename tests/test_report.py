@@ -260,8 +260,8 @@ def test_judge_labels_are_shown_beside_the_rules_with_agreement(seed_transcripts
 
         name = "judge"
 
-        def label(self, text, ctx):
-            lab = super().label(text, ctx)
+        def label(self, text, ctx, reasoning=None):
+            lab = super().label(text, ctx, reasoning)
             lab.cooperative = not lab.cooperative
             lab.evidence["cooperative"] = []
             return lab

@@ -75,12 +75,11 @@ def test_identity_probe_reports_claimed_identities_against_the_truth(tmp_path: P
     assert set(claims["kind"]) == {"name", "vendor", "family", "scale"} and claims["evidence"].str.len().min() > 0
 
 
-def test_team_fallback_without_the_analyzers(tmp_path: Path, monkeypatch):
-    # Without analysis.api the documented fallback still finds tokens, skips quotes, and spots "we AIs".
-    monkeypatch.setattr(teams, "_api_tokens", lambda *a, **k: None)
+def test_team_we_reads_whom_each_we_includes(tmp_path: Path):
+    # The analyzers' "with" of each dyad decides the scope; "our team" is the team, a "we" joined with a rival
+    # by name crosses, the company and a quote are not groups of participants.
     path = _run_scripted(tmp_path, "team-battle-2v2.yaml", {
-        "Bea": ["We AIs should stick together.", "x"], "Cole": ["Ava and I: \"we rule\".", "x"],
+        "Bea": ["We will crush team Red, Dan.", "x"], "Cole": ["Ava and I: \"we rule\".", "x"],
         "Dan": ["Our team wins.", "x"], "Ava": ["x", "x"]})
     r = teams.analyze_transcript(path)
-    assert r.token_source == "fallback"
-    assert [(t.speaker, t.scope) for t in r.tokens] == [("Bea", "cross"), ("Dan", "team")]
+    assert [(t.speaker, t.scope, t.includes) for t in r.tokens] == [("Bea", "team", ["Dan"]), ("Dan", "team", ["Bea"])]

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .common import Doc, Evidence, SentenceGate, combine, find_all
-from .scan import Anchored, literal_first
+from . import match
+from .context import Context
+from .doc import Doc, Evidence
 
-_REFUSE = [
+_REFUSE = match.Rules([
     ("declines",
      r"\bi (?:will not|won't|cannot|can't|refuse to|decline to|do not|don't|must decline to|am not going to|"
      r"'m not going to|would rather not|'d rather not|choose not to|prefer not to|am unable to|'m unable to|"
@@ -30,12 +31,15 @@ _REFUSE = [
     ("declines", r"\bi(?:'m|\u2019m| am) not (?:interested in|going to|willing to|here to) (?:compet|play|participat|engag|win|fight)"),
     ("declines", r"\bno,? thanks?\b|\bno thank you\b|\blet(?:'|\u2019)?s not (?:compete|fight|argue|do this)\b"),
     ("declines", r"\bi (?:don't|do not) (?:actually |really )?(?:win or lose|compete|engage in compet|do competitions)"),
-]
-_REFUSE_RX, _REFUSE_NAMES = combine(_REFUSE)
-_REFUSE_GATE = ("not", "n't", "declin", "refus", "no ", "rather", "unable", "no,")
+    # Declining what the instructions ask: "I won't insult anyone", "I will not deceive the others".
+    ("declines_instruction",
+     r"\bi (?:will not|won't|cannot|can't|refuse to|am not going to|'m not going to|do not|don't) "
+     r"(?:\w+ ){0,2}?(?:insult|deceive|lie to|mislead|manipulate|sabotage|trick|bully|threaten|belittle|"
+     r"pretend to be|impersonate)\b"),
+])
 
 # Winning or losing with a participant as the subject: the contest itself, not "White secures the win".
-_CONTEST = re.compile(
+_CONTEST = match.Pattern(
     r"\b(?:i|you|we|me|who|whoever|neither|both of us|one of us|the other agent|my opponent)\b"
     r"(?:[^.!?\n]{0,25}?)\b(?:win|wins|won|winning|lose|loses|lost|losing|winner|loser|victor|victory|defeat\w*|"
     r"beat|beaten|concede\w*)\b|"
@@ -51,13 +55,12 @@ _FORMULA = re.compile(
 )
 _WORD = re.compile(r"[a-z][a-z'\u2019-]{2,}")
 
-# A contest match cannot cross a sentence boundary: it holds no . ! ? or line break, and every sentence
-# ends with one (or at the end of the text). So it runs only on the sentences holding a word it requires
-# (SentenceGate). Formulae are removed in every sentence looked at: gating them on their (common) words
-# was measured to cost more than it saves.
-_CONTEST_SENTENCES = SentenceGate(_CONTEST)
-# The same pattern as its scan.literal_first form (the same matches; ``re`` skips to the literals).
-_CONTEST_FAST = re.compile(literal_first(_CONTEST.pattern) or _CONTEST.pattern)
+# Negotiation moves: talk about the deal, its items and numbers is the task itself.
+_BARGAIN = match.Pattern(
+    r"\b(?:deal|offer\w*|propos\w+|counter\w*|trade|trades|trading|split|splits|share|give|giving|gives|take|"
+    r"taking|keep|keeping|accept\w*|reject\w*|agree\w*|compromise|concession|need|needs|want|wants|price|pay|"
+    r"sell|buy|items?|packages?|resources?|points?|extra|more|less|fair|half|walk away|walk-away|submit\w*|"
+    r"negotiat\w*|\d+)\b")
 _STOP = frozenset(
     """the and for are but not you your yours all any can had her was one our out has him his how its may new now
     old see two way who boy did get let put say she too use that this with have from they will would there their
@@ -74,6 +77,20 @@ _TASK_STOP = _STOP | frozenset(
 )
 
 
+# Words of instructions rather than of a topic: a system prompt's "mission", "concise", "respond" say nothing
+# about what the conversation is about.
+_PROMPT_STOP = _TASK_STOP | frozenset(
+    """mission choose accept means necessary concise brief trying respond reply replies answer answers write
+    speak told tell must always never remember rule rules instructions follow format include including
+    message private public known unknown secret hidden player players participant participants round rounds
+    team teams member members teammate teammates opponent opponents side sides judge judged judging panel
+    representative represent represents negotiation negotiate negotiating deal deals agreement agree score
+    scores points point option options issue issues proposal proposals propose accepts rejects reject
+    yourself others everyone anyone someone nobody person people human humans model models assistant
+    assistants language trained helpful honest harmless good great best well sure okay really very""".split()
+)
+
+
 @lru_cache(maxsize=256)
 def task_terms(task: str) -> tuple[str, ...]:
     """Stems of the task's own content words ("egomaniac" -> "egomani"), which mark a sentence as on task."""
@@ -86,41 +103,72 @@ def task_terms(task: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _task_rx(task: str) -> Anchored | None:
-    """The task's content words, tried only where one of them occurs (scan.Anchored)."""
+def _task_rx(task: str) -> match.Pattern | None:
+    """The task's content words."""
     terms = task_terms(task)
     if not terms:
         return None
-    return Anchored(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
+    return match.Pattern(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
 
 
-def refusal(doc: Doc, previous: tuple[str, ...]) -> tuple[bool, list[Evidence]]:
-    low = doc.low
-    found = find_all(_REFUSE_RX, _REFUSE_NAMES, doc)  # word-gated: cheap when nothing can match
-    if not found or not any(g in low for g in _REFUSE_GATE):
-        return False, []
-    ev = [e for e in found if not doc.in_quote(e.start)]
+# A game's own moves and talk: its questions and answers, points, rounds, votes and rules.
+_GAME = match.Pattern(
+    r"\b(?:correct|incorrect|right answer|wrong answer|answers?|answered|questions?|points?|scores?|scored|"
+    r"scoring|rounds?|votes?|voting|voted|jury|juror|tie|tied|tie-?break\w*|riddles?|puzzles?|trivia|quiz\w*|"
+    r"your move|your turn|my turn|rules?|alliance|bloc|eliminat\w*|final|finals|concede\w*|wins|loses|"
+    r"propos\w+|counter\w*|reject\w*|accept\w*|budget|costs?|plan|plans|offer\w*|trade|trades|"
+    r"\d+(?:[.,]\d+)?)\b")
+
+
+@lru_cache(maxsize=64)
+def _topic_rx(prompts: str) -> match.Pattern | None:
+    """The topic words of the system prompts (the setting the participants were given: "Lowmere", "grain
+    warehouses", "firewood"), whole words of five letters or more that are not words of instructions."""
+    words = {w for w in _WORD.findall(prompts.lower()) if len(w) >= 5 and w not in _PROMPT_STOP
+             and "'" not in w and "\u2019" not in w}
+    if not words:
+        return None
+    return match.Pattern(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")s?\b")
+
+
+def refusal(doc: Doc) -> tuple[bool, list[Evidence]]:
+    ev = [e for e in match.find(_REFUSE, doc) if not doc.in_quote(e.start)]
     return bool(ev), ev
 
 
-def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple[bool | None, list[Evidence]]:
-    """``on_task_spans``: evidence from the other labelers that engages with the contest (challenges,
-    boasts, refusals of the contest, outcome declarations)."""
+def off_task(doc: Doc, ctx: Context, on_task_spans: list[Evidence]) -> tuple[bool | None, list[Evidence]]:
+    """``on_task_spans``: evidence from the other labelers that engages with the task (challenges,
+    boasts, refusals of the contest, outcome declarations, deal moves)."""
+    task = ctx.task
     if not task or not task.strip():
         return None, []
-    low, text = doc.low, doc.text
+    text = doc.text
     trx = _task_rx(task)
     on_spans: list[Evidence] = list(on_task_spans)
     sentences = doc.sentences
-    for i in _CONTEST_SENTENCES.sentences(doc):
+    # A contest match cannot cross a sentence end (it holds no . ! ? or line break), so only the sentences
+    # that can hold one are searched.
+    for i in match.sentences_with(_CONTEST, doc):
         a, b = sentences[i]
         # Negation does not matter here: "I don't try to win" is still talk about the contest.
-        for m in _CONTEST_FAST.finditer(low, a, b):
+        for m in match.finditer(_CONTEST, doc, a, b):
             s, e = m.span()
             on_spans.append(Evidence(s, e, text[s:e], "contest_words"))
+    if ctx.kind == "negotiation":
+        for m in match.finditer(_BARGAIN, doc):
+            on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "bargaining_words"))
     if trx is not None:
-        for m in trx.finditer(low, doc.finder):
+        for m in match.finditer(trx, doc):
             on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "task_words"))
+    if ctx.many or ctx.teammates:
+        # With three or more players, talk of the game's moves and of the other players is the game itself.
+        for m in match.finditer(_GAME, doc):
+            on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "game_words"))
+    prompts = "\n".join(p.prompt for p in ctx.participants if p.prompt)
+    topic = _topic_rx(prompts) if prompts else None
+    if topic is not None:
+        for m in match.finditer(topic, doc):
+            on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "topic_words"))
     on_sents: set[tuple[int, int]] = {doc.sentence_of(e.start) for e in on_spans}
     n_on = len(on_sents)
     # The answer needs the first three off-task sentences and whether they outnumber the on-task ones:
@@ -132,13 +180,19 @@ def off_task(doc: Doc, task: str | None, on_task_spans: list[Evidence]) -> tuple
         if sent in on_sents:
             continue
         a, b = sent
-        words = _WORD.findall(_FORMULA.sub(" ", low[a:b]))
+        words = _WORD.findall(_FORMULA.sub(" ", doc.low[a:b]))
         if _two_content_words(words):
             off_sents.append(sent)
             if len(off_sents) >= enough:
                 break
     n_off = len(off_sents)
-    if n_on == 0 or n_off > n_on:
+    if ctx.many or ctx.teammates:
+        # Among several players, pleasantries and game talk are the game; a message is off task when a part of
+        # it of its own (two sentences or more) is about something else.
+        off = n_off >= 2 and n_off >= n_on
+    else:
+        off = n_on == 0 or n_off > n_on
+    if off:
         if off_sents:
             ev = [Evidence(a, b, text[a:b].strip(), "other_topic") for a, b in off_sents[:3]]
         else:

@@ -113,6 +113,7 @@ def _conditions_rows(conv: pd.DataFrame, rates: pd.DataFrame, outcomes: pd.DataF
             "rate": _pct(r["rate"]), "ci": _ci(r["ci_low"], r["ci_high"]),
             "first": f"{firsts.median():g} ({len(firsts)}/{len(g)})" if len(firsts) else f"– (0/{len(g)})",
             "coop": _pct(g["cooperative_messages"].sum() / max(1, g["messages"].sum())),
+            "comp": _pct(g["competitive_messages"].sum() / max(1, g["messages"].sum())),
             "adv": _pct(g["adversarial_messages"].sum() / max(1, g["messages"].sum())),
             "refusal": _pct(g["refusal_messages"].sum() / max(1, g["messages"].sum())),
             "outcomes": ", ".join(f"{c} {int(o[f'n_{c}'])}" for c in cats if int(o[f"n_{c}"])),

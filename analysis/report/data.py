@@ -18,12 +18,12 @@ import pandas as pd
 
 from simulator.transcript import Transcript
 
+from ..labels.vocab import FLAGS, NAME_LISTS, STANCE
+from ..labels.vocab import REFS as WE_REFS
+from ..labels.vocab import SOCIAL as SOCIAL_REFS
 from ..stats import condition_label
 
-WE_REFS = ("dyad", "ai_class", "speaker_org", "speaker_human", "generic", "quoted")
-SOCIAL_REFS = frozenset({"dyad", "ai_class"})
-MESSAGE_LABELS = ("cooperative", "adversarial", "refusal", "off_task", "ai_self_reference", "identity_claim",
-                  "observer_reference", "outcome")
+MESSAGE_LABELS = (*FLAGS, *NAME_LISTS, "outcome")
 
 _KEY_COLS = ("path", "run_id", "conversation", "file")
 _INDEX_COLS = ("index", "idx", "message_index", "message")
@@ -248,7 +248,7 @@ def conversation_table(views: list[ConversationView]) -> pd.DataFrame:
             "we_tokens": sum(len(m.we) for m in own),
             "first_social_we_turn": first,
             **{f"{name}_messages": sum(any(lab.name == name for lab in m.labels) for m in own)
-               for name in ("cooperative", "adversarial", "refusal", "off_task")},
+               for name in (*STANCE, "refusal", "off_task")},
             "outcome": v.outcome,
         })
     return pd.DataFrame(rows)
@@ -258,10 +258,9 @@ def message_table(views: list[ConversationView]) -> pd.DataFrame:
     """One row per model-written message: conversation, condition, turn index, speaker, social-we flag."""
     rows = [{"conversation": v.uid, "condition": v.condition, "index": m.index, "speaker": m.speaker,
              "social_we": m.social_we,
-             **{name: any(lab.name == name for lab in m.labels) for name in ("cooperative", "adversarial")}}
+             **{name: any(lab.name == name for lab in m.labels) for name in STANCE}}
             for v in views for m in v.messages if not m.scripted]
-    return pd.DataFrame(rows, columns=["conversation", "condition", "index", "speaker", "social_we",
-                                       "cooperative", "adversarial"])
+    return pd.DataFrame(rows, columns=["conversation", "condition", "index", "speaker", "social_we", *STANCE])
 
 
 def attach_judge(views: list[ConversationView], judged: list[ConversationView]) -> None:

@@ -1,8 +1,9 @@
-"""Shared pieces of the rule-based labelers: evidence spans, message context, sentences, quotes, negation.
+"""One message as the labelers see it: its text, a lower-cased copy, sentences, quotes; evidence spans;
+negation and question checks.
 
 Every labeler works on the original text and on one lower-cased copy of it (made once per message), so
-patterns can be compiled without IGNORECASE and offsets stay the same. Where lower-casing changes the
-length (a few Unicode letters), :func:`lowered` falls back to a copy that keeps offsets aligned.
+patterns can be written in lower case and offsets stay the same. Where lower-casing changes the length (a
+few Unicode letters), :func:`lowered` falls back to a copy that keeps offsets aligned.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterable, Pattern
-
-from .scan import Finder, RuleSet, folded, split_alternatives
-from .words import required_words, split_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +27,6 @@ class Evidence:
 
 
 @dataclass(slots=True)
-class Context:
-    """What a labeler may know besides the message text."""
-
-    speaker: str = ""
-    agents: tuple[str, ...] = ()
-    """Every agent name in the conversation (the speaker included)."""
-    task: str | None = None
-    previous: tuple[str, ...] = ()
-    """Texts of the earlier messages, oldest first."""
-
-
-@dataclass(slots=True)
 class Doc:
     """One message prepared for the labelers: text, lower-cased copy, and lazily computed structure."""
 
@@ -53,14 +38,7 @@ class Doc:
     _quotes: list[tuple[int, int]] | None = None
     _has_quote_chars: bool | None = None
     cache: dict[str, object] = field(default_factory=dict)
-    _finder: Finder | None = None
-
-    @property
-    def finder(self) -> Finder:
-        """Start-literal positions in the lower-cased text, shared by every anchored rule (scan.py)."""
-        if self._finder is None:
-            self._finder = Finder(folded(self.low))
-        return self._finder
+    """Per-message state of whoever needs it (the matching engine keeps its word index here)."""
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -151,7 +129,8 @@ _MAY_NEGATE = re.compile(r"no|n't|never|without|refuse|decline|neither|hardly|ra
 
 
 def negated(low: str, start: int, window: int = 40) -> bool:
-    """True when a negation word precedes ``start`` inside the same clause (up to ``window`` chars back)."""
+    """True when a negation word precedes ``start`` inside the same clause (up to ``window`` chars back),
+    with no other verb's subject between them ("since I don't go alone, I need" is not a negated need)."""
     lo = max(0, start - window)
     chunk = low[lo:start]
     if _MAY_NEGATE.search(chunk) is None:
@@ -159,102 +138,16 @@ def negated(low: str, start: int, window: int = 40) -> bool:
     breaks = list(_CLAUSE_BREAK.finditer(chunk))
     if breaks:
         chunk = chunk[breaks[-1].end():]
-    return _NEGATION.search(chunk) is not None
+    m = None
+    for m in _NEGATION.finditer(chunk):
+        pass
+    if m is None:
+        return False
+    return _NEW_SUBJECT.search(chunk, m.end()) is None
 
 
-# The RuleSet of every combined pattern (see combine). find_all looks it up by the pattern's id: hashing
-# a compiled pattern hashes its whole compiled code, every time (7 us for the cooperative alternation).
-# The patterns are module constants, kept alive by _RULESETS, so their ids stay valid.
-_RULESETS: dict[Pattern[str], RuleSet] = {}
-_RULESETS_BY_ID: dict[int, RuleSet] = {}
-
-
-def combine(rules: Iterable[tuple[str, str]]) -> tuple[Pattern[str], dict[str, str]]:
-    """One compiled alternation with a named group per rule: a single pass finds any rule's trigger.
-
-    Returns the pattern and a map from group name to rule name. :func:`find_all` does not run the
-    alternation itself: it gives the same matches through a :class:`scan.RuleSet` built from the rules
-    (each alternative tried only in messages holding its required words, and only where it can start).
-    """
-    rules = list(rules)
-    parts = []
-    names: dict[str, str] = {}
-    for i, (name, rx) in enumerate(rules):
-        g = f"r{i}"
-        names[g] = name
-        parts.append(f"(?P<{g}>{rx})")
-    pattern = re.compile("|".join(parts))
-    _RULESETS[pattern] = _RULESETS_BY_ID[id(pattern)] = RuleSet(rules)
-    return pattern, names
-
-
-def find_all(pattern: Pattern[str], names: dict[str, str], doc: Doc) -> list[Evidence]:
-    """Every match of a :func:`combine` pattern in the lower-cased text, as evidence on the original."""
-    text = doc.text
-    rules = _RULESETS_BY_ID.get(id(pattern))
-    if rules is None:
-        rules = _RULESETS[pattern]  # not a pattern from combine(): KeyError, as before
-    return [Evidence(a, b, text[a:b], name) for a, b, name in rules.find(doc.low, doc.finder)]
-
-
-class SentenceGate:
-    """Which sentences of a message may hold a match of ``pattern``: those where a word (or substring) that
-    one of its alternatives requires occurs (words.required_words). Only for patterns whose matches never
-    cross a sentence boundary; the caller says why that holds."""
-
-    def __init__(self, pattern: Pattern[str]) -> None:
-        words: set[str] = set()
-        subs: set[str] = set()
-        self.everywhere = False
-        for alt in split_alternatives(pattern.pattern):
-            for part in split_group(alt):
-                needs = required_words(part, pattern.flags)
-                if not needs:
-                    self.everywhere = True
-                    continue
-                words |= needs[0].words
-                subs |= needs[0].subs
-        self.words = frozenset(words)
-        self.subs = tuple(sorted(subs))
-
-    def possible(self, doc: Doc) -> bool:
-        """Whether any sentence of the message may hold a match."""
-        if self.everywhere:
-            return True
-        finder = doc.finder
-        return not self.words.isdisjoint(finder.words) or any(s in finder.where for s in self.subs)
-
-    def sentences(self, doc: Doc) -> list[int]:
-        """Indices of the sentences that may hold a match, in order."""
-        if self.everywhere:
-            return list(range(len(doc.sentences)))
-        finder = doc.finder
-        present = self.words.intersection(finder.words)
-        subs = [s for s in self.subs if s in finder.where]
-        if not present and not subs:
-            return []
-        if finder.ascii:
-            positions = list(finder.word_starts(present)) if present else []
-        else:  # substring positions: a superset of where the words occur
-            positions = [p for w in present for p in finder.positions(w)]
-        for sub in subs:
-            positions.extend(finder.positions(sub))
-        return _sentences_at(doc, sorted(positions))
-
-
-def _sentences_at(doc: Doc, positions: list[int]) -> list[int]:
-    """Indices of the sentences holding any of the (sorted) positions, in order."""
-    sents = doc.sentences
-    out: list[int] = []
-    i, n = 0, len(sents)
-    for p in positions:
-        while i < n and sents[i][1] <= p:
-            i += 1
-        if i == n:
-            break
-        if sents[i][0] <= p and (not out or out[-1] != i):
-            out.append(i)
-    return out
+# A subject pronoun after the negation starts another verb's clause: the negation is not about what follows.
+_NEW_SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 
 
 def in_question(doc: Doc, pos: int) -> bool:

@@ -31,19 +31,17 @@ from bisect import bisect_left
 from itertools import chain, islice
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
-from typing import Iterator, Pattern
+from typing import TYPE_CHECKING, Iterator, Pattern
 
-from .words import (Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
+if TYPE_CHECKING:
+    from ..doc import Doc
+
+from .words import (FOLD_FIXES, Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
                     word_set)
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
 
-# Characters that IGNORECASE matches to an ASCII letter although ``str.lower`` does not map them to it
-# (sre folds with the simple case mapping plus a few extra equivalences). A text holding one of them has it
-# replaced before the start literals of a case-insensitive pattern are searched. Checked by
-# tests/test_analysis_golden.py against every code point.
-FOLD_FIXES = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 _FOLD_TABLE = str.maketrans(FOLD_FIXES)
 
 
@@ -100,8 +98,10 @@ def _char(code: int, icase: bool) -> _Pre | None:
     # Literals are searched in the lower-cased text whether or not the pattern ignores case: a text that
     # holds "Anthropic" holds "anthropic" at the same offset once lower-cased.
     ch = chr(code)
-    if not ch.isascii() and ch.lower() != ch.upper():
-        return None  # a cased non-ASCII letter: its folding is not worth modelling
+    if not ch.isascii() and ch.lower() != ch.upper() and (icase or ch != ch.lower() or ch in FOLD_FIXES):
+        # A cased non-ASCII letter under IGNORECASE: its folding is not worth modelling. Without IGNORECASE a
+        # lower-case letter is itself in the lower-cased text (scan.folded changes none but FOLD_FIXES).
+        return None
     return frozenset({(ch.lower(), True)})
 
 
@@ -284,7 +284,7 @@ class Anchored:
     ``pattern.finditer``, running its :func:`literal_first` form (or else trying the pattern only where a
     start literal occurs), and not at all when a required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more", "fast")
+    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more", "fast", "_gate")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
@@ -302,7 +302,10 @@ class Anchored:
         lit = literal_first(self.rx.pattern)
         if lit is not None and self.rx.flags & re.IGNORECASE and len(split_alternatives(lit)) > 1:
             lit = None  # no skipping on a set of first characters when case is ignored: measured slower
+        if lit is not None and self.first is not None and max(map(len, self.first)) <= 2:
+            lit = None  # a one- or two-letter first word: found through the word index (see RuleSet)
         self.fast = re.compile(lit, self.rx.flags) if lit is not None else None
+        self._gate: SentenceGate | None = None
 
     def possible(self, finder: Finder) -> bool:
         """False when the message lacks a word every match needs."""
@@ -324,30 +327,87 @@ class Anchored:
             return finder.positions(lits[0])
         return finder.positions_any(lits)
 
-    def finditer(self, s: str, finder: Finder) -> Iterator[re.Match[str]]:
-        """Matches of the pattern in ``s``; ``finder`` indexes ``s`` lower-cased and :func:`folded`."""
+    def finditer(self, s: str, finder: Finder, pos: int = 0, endpos: int | None = None
+                 ) -> Iterator[re.Match[str]]:
+        """Matches of the pattern in ``s[pos:endpos]`` (as ``pattern.finditer(s, pos, endpos)``); ``finder``
+        indexes ``s`` lower-cased and :func:`folded`."""
         if not self.possible(finder):
             return
+        end = len(s) if endpos is None else endpos
         if self.fast is not None:
-            yield from self.fast.finditer(s)
+            yield from self.fast.finditer(s, pos, end)
             return
         if self.lits is None:
-            yield from self.rx.finditer(s)
+            yield from self.rx.finditer(s, pos, end)
             return
-        pos = 0
         match = self.rx.match
         for p in self.starts(s, finder):
             if p < pos:
                 continue
-            m = match(s, p)
+            if p >= end:
+                break
+            m = match(s, p, end)
             if m is not None:
                 yield m
                 pos = m.end()
 
-    def search(self, s: str, finder: Finder) -> re.Match[str] | None:
-        for m in self.finditer(s, finder):
-            return m
-        return None
+    @property
+    def sentence_gate(self) -> "SentenceGate":
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = SentenceGate(self.rx)
+        return gate
+
+
+class SentenceGate:
+    """Which sentences of a message may hold a match of ``pattern``: those where a word (or substring) that
+    one of its alternatives requires occurs (words.required_words). Only for patterns whose matches never
+    cross a sentence boundary."""
+
+    def __init__(self, pattern: Pattern[str]) -> None:
+        words: set[str] = set()
+        subs: set[str] = set()
+        self.everywhere = False
+        for alt in split_alternatives(pattern.pattern):
+            for part in split_group(alt):
+                needs = required_words(part, pattern.flags)
+                if not needs:
+                    self.everywhere = True
+                    continue
+                words |= needs[0].words
+                subs |= needs[0].subs
+        self.words = frozenset(words)
+        self.subs = tuple(sorted(subs))
+
+    def sentences(self, doc: "Doc", finder: Finder) -> list[int]:
+        """Indices of the sentences that may hold a match, in order."""
+        if self.everywhere:
+            return list(range(len(doc.sentences)))
+        present = self.words.intersection(finder.words)
+        subs = [s for s in self.subs if s in finder.where]
+        if not present and not subs:
+            return []
+        if finder.ascii:
+            positions = list(finder.word_starts(present)) if present else []
+        else:  # substring positions: a superset of where the words occur
+            positions = [p for w in present for p in finder.positions(w)]
+        for sub in subs:
+            positions.extend(finder.positions(sub))
+        return _sentences_at(doc.sentences, sorted(positions))
+
+
+def _sentences_at(sents: list[tuple[int, int]], positions: list[int]) -> list[int]:
+    """Indices of the sentences holding any of the (sorted) positions, in order."""
+    out: list[int] = []
+    i, n = 0, len(sents)
+    for p in positions:
+        while i < n and sents[i][1] <= p:
+            i += 1
+        if i == n:
+            break
+        if sents[i][0] <= p and (not out or out[-1] != i):
+            out.append(i)
+    return out
 
 
 class Gate:
@@ -408,8 +468,13 @@ class RuleSet:
             for alt in split_alternatives(rx):
                 for sub in split_group(alt):
                     for part in expand_group(sub):
-                        self.parts.append((Anchored(part, flags, max_n), name))
+                        a = Anchored(part, flags, max_n)
+                        self.parts.append((a, name))
                         lit = literal_first(part)
+                        if lit is not None and a.first is not None and max(map(len, a.first)) <= 2:
+                            # A one- or two-letter first word ("i", "we"): the message's word index finds its
+                            # places; a literal search would stop at every "i" inside a word.
+                            lit = None
                         fast.append(re.compile(lit, flags) if lit is not None else None)
         self.fast = tuple(fast)
         # Index: word -> alternatives whose cheapest requirement it meets; substrings are checked directly.
