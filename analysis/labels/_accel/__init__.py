@@ -1,0 +1,1 @@
+"""Private acceleration of rule matching (used only through analysis.labels.match)."""
