@@ -87,15 +87,20 @@ def test_patterns_are_collected():
     assert {n.split(".")[2] for n, _ in PATTERNS} >= {"we", "stance", "drift", "identity"}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TEXT)
-def test_rule_matches_equal_the_reference(text: str):
-    assert _under("literal", lambda: _matches(text)) == _under("reference", lambda: _matches(text))
+ACCELERATED = [e for e in match.ENGINES if e != "reference"]
 
 
+@pytest.mark.parametrize("engine", ACCELERATED)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TEXT)
-def test_hints_never_hide_a_match(text: str):
+@given(text=TEXT)
+def test_rule_matches_equal_the_reference(engine: str, text: str):
+    assert _under(engine, lambda: _matches(text)) == _under("reference", lambda: _matches(text))
+
+
+@pytest.mark.parametrize("engine", ACCELERATED)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXT)
+def test_hints_never_hide_a_match(engine: str, text: str):
     def hints():
         d = doc_mod.make_doc(text)
         pats = [p for _, p in PATTERNS if isinstance(p, match.Pattern)]
@@ -105,11 +110,12 @@ def test_hints_never_hide_a_match(text: str):
             assert not hits or k in possible, p
         return possible
 
-    _under("literal", hints)
+    _under(engine, hints)
 
 
+@pytest.mark.parametrize("engine", ACCELERATED)
 @pytest.mark.parametrize("odd", ["\u017f", "\u212a", "\u0130", "\u0131"])
-def test_letters_that_ignorecase_folds_to_ascii(odd: str):
+def test_letters_that_ignorecase_folds_to_ascii(engine: str, odd: str):
     # IGNORECASE matches "\u017f" as "s", Kelvin "\u212a" as "k", "\u0130"/"\u0131" as "i": every rule word
     # with its letter replaced must match (or not) exactly as plain ``re`` says.
     plain = {"\u017f": "s", "\u212a": "k", "\u0130": "i", "\u0131": "i"}[odd]
@@ -118,7 +124,7 @@ def test_letters_that_ignorecase_folds_to_ascii(odd: str):
     for i in range(0, len(words), 40):
         text = " ".join(w.replace(plain, odd, 1) for w in words[i:i + 40]) + ". " + " ".join(
             w.capitalize().replace(plain.upper(), odd, 1) for w in words[i:i + 40])
-        assert _under("literal", lambda: _matches(text)) == _under("reference", lambda: _matches(text)), text
+        assert _under(engine, lambda: _matches(text)) == _under("reference", lambda: _matches(text)), text
 
 
 def _labels(text: str, speaker: str, previous: list[str], task: str | None, agents) -> dict:
@@ -131,17 +137,19 @@ def _labels(text: str, speaker: str, previous: list[str], task: str | None, agen
 CAMP = "Negotiate with the other camper how to split the food, water and firewood packages."
 
 
+@pytest.mark.parametrize("engine", ACCELERATED)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TEXT, TEXT, st.sampled_from([None, "Win the contest against the other agent.", CAMP]),
-       st.sampled_from([("Bobby", "Robbie"), ("Ava", "Bea", "Cole")]))
-def test_labels_equal_the_reference(text: str, before: str, task: str | None, agents: tuple[str, ...]):
+@given(text=TEXT, before=TEXT, task=st.sampled_from([None, "Win the contest against the other agent.", CAMP]),
+       agents=st.sampled_from([("Bobby", "Robbie"), ("Ava", "Bea", "Cole")]))
+def test_labels_equal_the_reference(engine: str, text: str, before: str, task: str | None, agents: tuple[str, ...]):
     args = (text, agents[0], [before], task, agents)
-    assert _under("literal", lambda: _labels(*args)) == _under("reference", lambda: _labels(*args))
+    assert _under(engine, lambda: _labels(*args)) == _under("reference", lambda: _labels(*args))
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "data").is_dir(), reason="../shared/data is not beside the project")
-def test_real_messages_under_the_reference_engine_match_the_golden_set():
-    # The golden set was written with the default (literal) engine; the reference must reproduce every item.
+@pytest.mark.parametrize("engine", match.ENGINES)
+def test_real_messages_under_every_engine_match_the_golden_set(engine: str):
+    # Every engine must reproduce every item of the golden set.
     import test_analysis_golden as golden
 
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))["sha256"]
@@ -153,7 +161,7 @@ def test_real_messages_under_the_reference_engine_match_the_golden_set():
             n += 1
         return n
 
-    assert _under("reference", run) == len(want)
+    assert _under(engine, run) == len(want)
 
 
 def test_unknown_engine_is_a_clear_error():
@@ -161,4 +169,4 @@ def test_unknown_engine_is_a_clear_error():
 
     with pytest.raises(IngroupError, match="unknown matching engine 'fast'"):
         match.use("fast")
-    assert match.engine() == "literal"
+    assert match.engine() == "re2"

@@ -73,22 +73,31 @@ class Context:
     kind: Kind = "conversation"
     history: History = field(default_factory=History)
     index: int = 0
+    _roles: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def previous(self) -> tuple[Turn, ...]:
         return self.history.turns[:self.index]
 
     @property
+    def roles(self) -> tuple[Any, ...]:
+        """(agents, me, others, teammates, rivals): asked for by many rules of every message, made once."""
+        r = self._roles
+        if r is None:
+            r = self._roles = _roles(self.participants, self.speaker)
+        return r
+
+    @property
     def agents(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.participants)
+        return self.roles[0]
 
     @property
     def me(self) -> Participant | None:
-        return next((p for p in self.participants if p.name == self.speaker), None)
+        return self.roles[1]
 
     @property
     def others(self) -> tuple[Participant, ...]:
-        return tuple(p for p in self.participants if p.name != self.speaker)
+        return self.roles[2]
 
     @property
     def many(self) -> bool:
@@ -97,17 +106,22 @@ class Context:
 
     @property
     def teammates(self) -> tuple[Participant, ...]:
-        me = self.me
-        if me is None or not me.team:
-            return ()
-        return tuple(p for p in self.others if p.team == me.team)
+        return self.roles[3]
 
     @property
     def rivals(self) -> tuple[Participant, ...]:
-        me = self.me
-        if me is None or not me.team:
-            return ()
-        return tuple(p for p in self.others if p.team and p.team != me.team)
+        return self.roles[4]
+
+
+def _roles(parts: tuple[Participant, ...], speaker: str) -> tuple[tuple[str, ...], Participant | None,
+                                                                 tuple[Participant, ...], tuple[Participant, ...],
+                                                                 tuple[Participant, ...]]:
+    me = next((p for p in parts if p.name == speaker), None)
+    others = tuple(p for p in parts if p.name != speaker)
+    team = me.team if me is not None else None
+    mates = tuple(p for p in others if p.team == team) if team else ()
+    rivals = tuple(p for p in others if p.team and p.team != team) if team else ()
+    return tuple(p.name for p in parts), me, others, mates, rivals
 
 
 _PLAYER = re.compile(r"^(?:player|agent|team)\s+(\w+)$", re.IGNORECASE)

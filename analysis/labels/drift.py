@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from . import match
-from .context import Context
+from .context import Context, Participant
 from .doc import Doc, Evidence
 
 _REFUSE = match.Rules([
@@ -108,7 +108,7 @@ def _task_rx(task: str) -> match.Pattern | None:
     terms = task_terms(task)
     if not terms:
         return None
-    return match.Pattern(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*")
+    return match.Pattern(r"\b(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", dynamic=True)
 
 
 # A game's own moves and talk: its questions and answers, points, rounds, votes and rules.
@@ -128,7 +128,13 @@ def _topic_rx(prompts: str) -> match.Pattern | None:
              and "'" not in w and "\u2019" not in w}
     if not words:
         return None
-    return match.Pattern(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")s?\b")
+    return match.Pattern(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")s?\b", dynamic=True)
+
+
+@lru_cache(maxsize=64)
+def _topic_of(parts: tuple[Participant, ...]) -> match.Pattern | None:
+    prompts = "\n".join(p.prompt for p in parts if p.prompt)
+    return _topic_rx(prompts) if prompts else None
 
 
 def refusal(doc: Doc) -> tuple[bool, list[Evidence]]:
@@ -164,8 +170,8 @@ def off_task(doc: Doc, ctx: Context, on_task_spans: list[Evidence]) -> tuple[boo
         # With three or more players, talk of the game's moves and of the other players is the game itself.
         for m in match.finditer(_GAME, doc):
             on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "game_words"))
-    prompts = "\n".join(p.prompt for p in ctx.participants if p.prompt)
-    topic = _topic_rx(prompts) if prompts else None
+    # Once per conversation: the participants do not change within one.
+    topic = ctx.history.memo("drift.topic", lambda _h: _topic_of(ctx.participants))
     if topic is not None:
         for m in match.finditer(topic, doc):
             on_spans.append(Evidence(m.start(), m.end(), text[m.start():m.end()], "topic_words"))

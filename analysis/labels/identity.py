@@ -179,11 +179,10 @@ def _leading_capitalised(words: list[str]) -> list[str]:
 
 # A name the speaker sets itself against: "unlike ChatGPT, made by OpenAI, I am Claude". The contrast runs
 # from the marker to the speaker's own clause (a first-person subject) or the end of the sentence.
-_CONTRAST = re.compile(
+_CONTRAST = match.Rules([("contrast",
     r"\b(?:unlike|not like|as opposed to|in contrast to|contrary to|rather than|different from|differently from|"
     r"compared to|compared with|instead of|a diferencia de|à la différence de|contrairement à|im gegensatz zu|"
-    r"anders als|ao contrário de|diversamente da)\b|不像|不同于|与其|而不是|和.{1,12}?不同",
-    re.IGNORECASE)
+    r"anders als|ao contrário de|diversamente da)\b|不像|不同于|与其|而不是|和.{1,12}?不同")])
 _CONTRAST_END = re.compile(r"(?:\b(?:i|i'm|i\u2019m|je|j'|yo|ich|eu|io)\b|我|[.!?;\n。！？；])", re.IGNORECASE)
 _CJK_NEG = re.compile(r"(?:不是|并非|并不是|不|非|没有被?|並非|ではありません|ではない|아닙니다|아니)\s*$")
 _NOT_NAMES = frozenset({"I", "The", "A", "An", "My", "It", "This", "That", "Our", "Me", "AI", "Its", "We", "They",
@@ -232,7 +231,7 @@ def identity_claim(doc: Doc, agents: tuple[str, ...] = ()) -> tuple[list[str], l
     """Creator or model names the speaker claims for itself, in the order written."""
     agent_names = {a.lower() for a in agents}
     text, low = doc.text, doc.low
-    contrasts = _contrast_spans(doc) if _CONTRAST.search(low) else []
+    contrasts = _contrast_spans(doc)
     found: list[tuple[int, str, Evidence]] = []
     known = None
     for k in match.which(_CLAIM_PATTERNS, doc):
@@ -285,9 +284,9 @@ def reasoning_identity_claim(reasoning: str | None, agents: tuple[str, ...] = ()
 def _contrast_spans(doc: Doc) -> list[tuple[int, int]]:
     out = []
     low = doc.low
-    for m in _CONTRAST.finditer(low):
-        end = _CONTRAST_END.search(low, m.end())
-        out.append((m.start(), end.start() if end else len(low)))
+    for e in match.find(_CONTRAST, doc):
+        end = _CONTRAST_END.search(low, e.end)
+        out.append((e.start, end.start() if end else len(low)))
     return out
 
 

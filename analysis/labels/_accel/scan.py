@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Iterator, Pattern
 if TYPE_CHECKING:
     from ..doc import Doc
 
-from .words import (FOLD_FIXES, Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
+from .words import (_WORD_CHAR, FOLD_FIXES, Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
                     word_set)
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
@@ -308,7 +308,10 @@ class Anchored:
         self._gate: SentenceGate | None = None
 
     def possible(self, finder: Finder) -> bool:
-        """False when the message lacks a word every match needs."""
+        """False when the message lacks a word every match needs (or, in an ASCII message, every word a
+        match may start with, or every start literal)."""
+        if finder.ascii and (self.ascii_lits == () or self.first is not None and self.first.isdisjoint(finder.words)):
+            return False
         return not self.needs or _all_met(self.needs, finder.words, finder.where)
 
     def starts(self, s: str, finder: Finder) -> list[int]:
@@ -331,9 +334,13 @@ class Anchored:
                  ) -> Iterator[re.Match[str]]:
         """Matches of the pattern in ``s[pos:endpos]`` (as ``pattern.finditer(s, pos, endpos)``); ``finder``
         indexes ``s`` lower-cased and :func:`folded`."""
+        end = len(s) if endpos is None else min(endpos, len(s))
+        if 0 < end < len(s) and _WORD_CHAR.match(s, end - 1) and _WORD_CHAR.match(s, end):
+            # An end inside a word makes a word boundary there that the message's word index does not know.
+            yield from self.rx.finditer(s, pos, end)
+            return
         if not self.possible(finder):
             return
-        end = len(s) if endpos is None else endpos
         if self.fast is not None:
             yield from self.fast.finditer(s, pos, end)
             return
@@ -443,7 +450,7 @@ class Gate:
             if sub in where:
                 cands.add(k)
         anchored = self.anchored
-        return [k for k in sorted(cands) if not anchored[k].more or _all_met(anchored[k].more, words, where)]
+        return [k for k in sorted(cands) if anchored[k].possible(finder)]
 
 
 class RuleSet:
@@ -459,42 +466,89 @@ class RuleSet:
     is what ``finditer`` over the alternation does, and an alternative that is not a candidate could not
     have matched anywhere."""
 
-    __slots__ = ("parts", "index", "triggers", "by_sub", "always", "fast")
+    __slots__ = ("sources", "parts", "levels", "checks", "first_words", "first_keys", "first_free", "fast", "_flags",
+                 "_max_n", "indexed")
 
-    def __init__(self, rules: list[tuple[str, str]], flags: int = 0, max_n: int = _MAX_N) -> None:
-        self.parts: list[tuple[Anchored, str]] = []
-        fast: list[Pattern[str] | None] = []
-        for name, rx in rules:
-            for alt in split_alternatives(rx):
-                for sub in split_group(alt):
-                    for part in expand_group(sub):
-                        a = Anchored(part, flags, max_n)
-                        self.parts.append((a, name))
-                        lit = literal_first(part)
-                        if lit is not None and a.first is not None and max(map(len, a.first)) <= 2:
-                            # A one- or two-letter first word ("i", "we"): the message's word index finds its
-                            # places; a literal search would stop at every "i" inside a word.
-                            lit = None
-                        fast.append(re.compile(lit, flags) if lit is not None else None)
-        self.fast = tuple(fast)
-        # Index: word -> alternatives whose cheapest requirement it meets; substrings are checked directly.
-        index: dict[str, list[int]] = {}
-        by_sub: dict[str, list[int]] = {}
-        always: list[int] = []
-        for k, (a, _name) in enumerate(self.parts):
+    def __init__(self, rules: list[tuple[str, str]], flags: int = 0, max_n: int = _MAX_N, *, index: bool = True
+                 ) -> None:
+        """``index=False``: no index of required words (:meth:`candidates` is not available), and each
+        alternative is analysed only when it first is a candidate of :meth:`run` (for a prefilter that
+        names the candidates itself: most alternatives never are one)."""
+        self.sources = [(part, name) for name, rx in rules for alt in split_alternatives(rx)
+                        for sub in split_group(alt) for part in expand_group(sub)]
+        self._flags, self._max_n = flags, max_n
+        n = len(self.sources)
+        self.parts: list[tuple[Anchored, str] | None] = [None] * n
+        self.fast: list[Pattern[str] | None] = [None] * n
+        self.checks: tuple[tuple[Need, ...], ...] = ((),) * n
+        self.indexed = index
+        if not index:
+            return
+        for k in range(n):
+            self._make(k)
+        self._index()
+
+    def _make(self, k: int) -> tuple[Anchored, str]:
+        part, name = self.sources[k]
+        a = Anchored(part, self._flags, self._max_n)
+        lit = literal_first(part)
+        if lit is not None and a.first is not None and max(map(len, a.first)) <= 2:
+            # A one- or two-letter first word ("i", "we"): the message's word index finds its places; a
+            # literal search would stop at every "i" inside a word.
+            lit = None
+        self.fast[k] = re.compile(lit, self._flags) if lit is not None else None
+        made = self.parts[k] = (a, name)
+        return made
+
+    def _index(self) -> None:
+        # The alternatives a message may match, as one bit each: for each requirement level (the cheapest
+        # requirement of every alternative, then the next ones), the alternatives a word or substring of the
+        # message meets; an alternative is a candidate when the message meets all its levels. The words a
+        # match starts with are one more level in an ASCII message.
+        levels: list[tuple[dict[str, int], list[tuple[str, int]], int]] = []
+        first_words: dict[str, int] = {}
+        first_free = 0
+        checks: list[tuple[Need, ...]] = []
+        has: list[int] = []
+        for k, made in enumerate(self.parts):
+            assert made is not None
+            a = made[0]
             if _parser.parse(a.rx.pattern, a.rx.flags & ~re.UNICODE).getwidth()[0] == 0:
                 raise ValueError(f"rule can match the empty string: {a.rx.pattern!r}")
-            if not a.needs:
-                always.append(k)
-                continue
-            for w in a.needs[0].words:
-                index.setdefault(w, []).append(k)
-            for sub in a.needs[0].subs:
-                by_sub.setdefault(sub, []).append(k)
-        self.index = {w: tuple(ks) for w, ks in index.items()}
-        self.triggers = frozenset(index)
-        self.by_sub = tuple((sub, tuple(ks)) for sub, ks in by_sub.items())
-        self.always = tuple(always)
+            bit = 1 << k
+            # Beyond the first level only word requirements go into the bits (a substring would be looked
+            # for in every message); the others are checked for the candidates alone.
+            bitwise = [n for j, n in enumerate(a.needs) if j == 0 or not n.subs]
+            checks.append(tuple(n for j, n in enumerate(a.needs) if j > 0 and n.subs))
+            for j, need in enumerate(bitwise):
+                while len(levels) <= j:
+                    levels.append(({}, [], 0))
+                words, subs, _free = levels[j]
+                for w in need.words:
+                    words[w] = words.get(w, 0) | bit
+                subs.extend((sub, bit) for sub in need.subs)
+            has.append(len(bitwise))
+            if a.first is None:
+                first_free |= bit
+            else:
+                for w in a.first:
+                    first_words[w] = first_words.get(w, 0) | bit
+        every = (1 << len(self.parts)) - 1
+        out = []
+        for j, (words, subs, _free) in enumerate(levels):
+            holds = 0
+            for k, n in enumerate(has):
+                if n > j:
+                    holds |= 1 << k
+            by_sub: dict[str, int] = {}
+            for sub, bit in subs:
+                by_sub[sub] = by_sub.get(sub, 0) | bit
+            out.append((words, frozenset(words), tuple(by_sub.items()), every & ~holds))
+        self.levels = tuple(out)
+        self.checks = tuple(checks)
+        self.first_words = first_words
+        self.first_keys = frozenset(first_words)
+        self.first_free = first_free
 
     def find(self, s: str, finder: Finder) -> list[tuple[int, int, str]]:
         """(start, end, rule name) of every match, as ``finditer`` over the combined pattern gives them.
@@ -504,30 +558,49 @@ class RuleSet:
         ``match`` at its start positions). The leftmost of these (the first alternative on a tie) is the
         match ``finditer`` over the alternation gives; the scan resumes at its end, and the alternatives
         whose next match started before that end look again from there."""
+        cands = self.candidates(finder)
+        return self.run(s, finder, cands) if cands else []
+
+    def candidates(self, finder: Finder) -> int:
+        """The alternatives whose required words the message holds, as bits (bit k: ``parts[k]``)."""
         words, where = finder.words, finder.where
-        cands: set[int] = set(self.always)
-        index = self.index
-        for w in self.triggers.intersection(words):
-            cands.update(index[w])
-        for sub, ks in self.by_sub:
-            if sub in where:
-                cands.update(ks)
-        if not cands:
-            return []
-        parts, fast = self.parts, self.fast
-        ascii_text = finder.ascii
+        cands = -1
+        for index, keys, by_sub, free in self.levels:
+            met = free
+            for w in keys.intersection(words):
+                met |= index[w]
+            for sub, bits in by_sub:
+                if sub in where:
+                    met |= bits
+            cands &= met
+            if not cands:
+                return 0
+        if finder.ascii:
+            met = self.first_free
+            fw = self.first_words
+            for w in self.first_keys.intersection(words):
+                met |= fw[w]
+            cands &= met
+        return cands & ((1 << len(self.parts)) - 1)
+
+    def run(self, s: str, finder: Finder, cands: int) -> list[tuple[int, int, str]]:
+        """The matches of ``find`` when only the alternatives in ``cands`` (bits) can match."""
+        words, where = finder.words, finder.where
+        parts, fast, checks = self.parts, self.fast, self.checks
         heads: list[tuple[int, int, re.Match[str]]] = []
         slow: dict[int, list[int]] = {}
-        for k in cands:
-            a = parts[k][0]
-            if a.first is not None and ascii_text and a.first.isdisjoint(words):
+        while cands:
+            low = cands & -cands
+            k = low.bit_length() - 1
+            cands ^= low
+            if checks[k] and not _all_met(checks[k], words, where):
                 continue
-            if a.more and not _all_met(a.more, words, where):
-                continue
+            made = parts[k] or self._make(k)
             f = fast[k]
             if f is not None:
                 m = f.search(s)
             else:
+                a = made[0]
                 at = slow[k] = a.starts(s, finder)
                 m = _match_from(a.rx, at, s, 0)
             if m is not None:
@@ -538,13 +611,13 @@ class RuleSet:
         while len(heads) > 1:
             p, k, m = min(heads)
             e = m.end()
-            out.append((p, e, parts[k][1]))
+            out.append((p, e, parts[k][1]))  # type: ignore[index]
             nxt = []
             for h in heads:
                 if h[0] < e:
                     j = h[1]
                     f = fast[j]
-                    mj = f.search(s, e) if f is not None else _match_from(parts[j][0].rx, slow[j], s, e)
+                    mj = f.search(s, e) if f is not None else _match_from(parts[j][0].rx, slow[j], s, e)  # type: ignore[index]
                     if mj is not None:
                         nxt.append((mj.start(), j, mj))
                 else:
@@ -552,12 +625,12 @@ class RuleSet:
             heads = nxt
         if heads:
             p, k, m = heads[0]
-            name = parts[k][1]
+            name = parts[k][1]  # type: ignore[index]
             f = fast[k]
             while m is not None:
                 e = m.end()
                 out.append((m.start(), e, name))
-                m = f.search(s, e) if f is not None else _match_from(parts[k][0].rx, slow[k], s, e)
+                m = f.search(s, e) if f is not None else _match_from(parts[k][0].rx, slow[k], s, e)  # type: ignore[index]
         return out
 
 
