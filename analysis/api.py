@@ -39,7 +39,7 @@ from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_t
 
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
-from .measures import conversation_measures
+from .measures import AGENT_RATES, agent_measures, conversation_measures
 
 
 class Analyzer(Protocol):
@@ -157,15 +157,17 @@ class Analysis:
     tokens: pd.DataFrame
     messages: pd.DataFrame
     conversations: pd.DataFrame
+    agents: pd.DataFrame
+    """One row per agent of each conversation: its team and incentive (from the header) and its rates."""
     analyzer: str = "rules"
     analyzer_version: str = ANALYZER_VERSION
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write the three tables as Parquet and CSV into ``out``; returns the files written."""
+        """Write the four tables as Parquet and CSV into ``out``; returns the files written."""
         root = Path(out)
         root.mkdir(parents=True, exist_ok=True)
         written = []
-        for name in ("tokens", "messages", "conversations"):
+        for name in ("tokens", "messages", "conversations", "agents"):
             df = getattr(self, name)
             for ext in ("parquet", "csv"):
                 p = root / f"{name}.{ext}"
@@ -190,6 +192,7 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
     tok_rows: list[dict[str, Any]] = []
     msg_rows: list[dict[str, Any]] = []
     conv_rows: list[dict[str, Any]] = []
+    agent_rows: list[dict[str, Any]] = []
     for t in transcripts:
         if scenario is not None or teams:
             t = with_setup(t, scenario, teams)
@@ -227,6 +230,13 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         measures = conversation_measures([m.speaker for m in t.messages], labs)
         conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
                           "complete": t.complete, **measures, "analyzer_version": version})
+        info = {a.name: a for a in t.header.agents}
+        for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
+            a = info.get(sp)
+            agent_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id, "agent": sp,
+                               "team": a.team if a else None, "incentive": a.incentive if a else None,
+                               "provider": a.provider if a else None, "model": a.model if a else None,
+                               **rates, "analyzer_version": version})
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
@@ -241,8 +251,13 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         conversations["first_ingroup_we_turn"] = conversations["first_ingroup_we_turn"].astype("Int64")
         conversations["contest_abandoned"] = conversations["contest_abandoned"].astype("boolean")
         conversations["off_task_share"] = conversations["off_task_share"].astype("Float64")
-    return Analysis(tokens=tokens, messages=messages, conversations=conversations, analyzer=an.name,
-                    analyzer_version=version)
+    agents = pd.DataFrame(agent_rows, columns=[
+        "conversation", "file", "run_id", "agent", "team", "incentive", "provider", "model", "n_messages",
+        *(f"{k}_rate" for k in AGENT_RATES), "social_we_per_message", "analyzer_version"])
+    for k in AGENT_RATES:
+        agents[f"{k}_rate"] = agents[f"{k}_rate"].astype("Float64")
+    return Analysis(tokens=tokens, messages=messages, conversations=conversations, agents=agents,
+                    analyzer=an.name, analyzer_version=version)
 
 
 __all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "analyze", "context_of", "conversation_key", "label_message",

@@ -192,6 +192,16 @@ def _print_report(r: Any) -> None:
         if r.tokens.with_accuracy is not None:
             w.add_row("whom a dyad includes ('with'), exact", f"{r.tokens.with_accuracy:.3f} ({r.tokens.with_tokens})", "")
         console.print(w)
+    if r.separations:
+        t = Table(title=f"{escape(r.name)}: per-agent rates against the agents' incentives", title_justify="left")
+        for col in ("label rate", "incentive", "ROC AUC", "from the hand labels", "agents with it", "other agents"):
+            t.add_column(col)
+        gold = {g.metric: g.auc for g in r.separations_gold}
+        for sep in r.separations:
+            g = gold.get(sep.metric)
+            t.add_row(sep.label, escape(sep.incentive), f"{sep.auc:.3f}", "-" if g is None else f"{g:.3f}",
+                      str(sep.n_with), str(sep.n_others))
+        console.print(t)
     if r.mappings:
         t = Table(title=title, title_justify="left")
         for col in ("CaSiNo strategies", "our label", "precision", "recall", "F1", "support", "F1 if always true"):

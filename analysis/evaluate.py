@@ -21,13 +21,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import pandas as pd
+
 from simulator import importers
 from simulator.errors import IngroupError
 from simulator.scenario import Scenario
 from simulator.transcript import Transcript, iter_transcripts
 
 from .api import Analyzer, RuleAnalyzer, conversation_key, label_transcript, with_setup
+from .incentives import Separation, separation
 from .labels import FLAGS, REFS, SOCIAL, MessageLabels
+from .measures import agent_measures
 
 _REQUIRED = ("file", "idx")
 MISSING = "(not judged)"
@@ -105,14 +109,18 @@ class CorpusReport:
     mappings: list[MappingRow] = field(default_factory=list)
     missing: dict[str, int] = field(default_factory=dict)
     """Labels the analyzer did not give, per label (an LLM judge's unreadable answers)."""
+    separations: list[Separation] = field(default_factory=list)
+    """Where the transcripts name the agents' incentives: how well per-agent rates tell them apart."""
+    separations_gold: list[Separation] = field(default_factory=list)
+    """The same from the hand labels' rates: how far the incentives show in what the agents say at all."""
     targets: list[Target] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     source: str = ""
     notes: list[str] = field(default_factory=list)
 
     def value(self, metric: str) -> float | None:
-        """A figure by name: ``we_ref_accuracy``, ``social_we_f1``, ``<ref>_recall``, ``<label>_f1``, or a
-        CaSiNo mapping ``<strategy[|strategy]>-><label>``."""
+        """A figure by name: ``we_ref_accuracy``, ``social_we_f1``, ``<ref>_recall``, ``<label>_f1``, a
+        CaSiNo mapping ``<strategy[|strategy]>-><label>``, or ``auc_<label>_<incentive>``."""
         t = self.tokens
         if metric == "we_ref_accuracy":
             return t.we_ref_accuracy if t and t.we_ref_matched_tokens else None
@@ -126,6 +134,9 @@ class CorpusReport:
         for row in self.mappings:
             if metric == f"{row.casino}->{row.ours}":
                 return row.score.f1
+        for sep in self.separations:
+            if metric == sep.metric:
+                return sep.auc
         return None
 
     def check(self, targets: dict[str, float]) -> None:
@@ -362,10 +373,37 @@ def evaluate(labels_path: str | Path, transcripts: str | Path | Sequence[str | P
         n_messages=len(records), labels={k: Score.of(c) for k, c in judged.items()},
         tokens=toks.report() if has_tokens else None, baseline_contains_we=base.report() if has_tokens else None,
         missing=dict(missing), files=sorted(labelled), source=source)
+    report.separations, report.separations_gold = _separations(records, labelled, index)
     if not_scored_off_task:
         report.notes.append(f"off_task not scored on {not_scored_off_task} message(s): no task in the transcript "
                             "header; pass --task or --scenario")
     return report
+
+
+def _separations(records: list[dict[str, Any]], labelled: dict[str, list[MessageLabels]],
+                 index: dict[str, Transcript]) -> tuple[list[Separation], list[Separation]]:
+    """Incentive separation from the analyzer's rates and from the hand labels' rates (labelled messages)."""
+    pred_rows, gold_rows = [], []
+    gold: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for rec in records:
+        stem = Path(str(rec["file"])).stem
+        sp = index[stem].messages[rec["idx"]].speaker
+        for k in ("cooperative", "competitive", "adversarial"):
+            if rec.get(k) is not None:
+                gold.setdefault((stem, sp), {}).setdefault(k, []).append(bool(rec[k]))
+    for stem, labs in labelled.items():
+        t = index[stem]
+        incentives = {a.name: a.incentive for a in t.header.agents if a.incentive}
+        if not incentives:
+            continue
+        for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
+            pred_rows.append({"agent": sp, "incentive": incentives.get(sp), **rates})
+            g = gold.get((stem, sp), {})
+            gold_rows.append({"agent": sp, "incentive": incentives.get(sp),
+                              **{f"{k}_rate": sum(v) / len(v) for k, v in g.items() if v}})
+    if not pred_rows:
+        return [], []
+    return separation(pd.DataFrame(pred_rows)), separation(pd.DataFrame(gold_rows))
 
 
 def _same_names(gold: list[str], pred: list[str]) -> bool:

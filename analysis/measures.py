@@ -9,6 +9,10 @@
   someone won and someone conceded, ``win`` or ``lose`` when only one kind was declared, ``none`` otherwise;
 - ``contest_abandoned``: more than half of the turns after the opening are off task (the agents left the
   assigned contest for something else), None when no task is known.
+
+Per agent (:func:`agent_measures`): messages, the share of them labelled cooperative, competitive,
+adversarial, refusal and off task (of those judged), and social "we" per message: the rates that
+:mod:`analysis.incentives` compares with the incentives the agents were given.
 """
 
 from __future__ import annotations
@@ -60,6 +64,25 @@ def conversation_measures(speakers: Sequence[str], labels: Sequence[MessageLabel
         "outcome": outcome,
         "contest_abandoned": abandoned,
     }
+
+
+AGENT_RATES = ("cooperative", "competitive", "adversarial", "refusal", "off_task")
+
+
+def agent_measures(speakers: Sequence[str], labels: Sequence[MessageLabels]) -> dict[str, dict[str, Any]]:
+    """Per speaker, in order of first message: ``n_messages``, ``<label>_rate`` for AGENT_RATES and
+    ``social_we_per_message``."""
+    by: dict[str, list[MessageLabels]] = {}
+    for sp, lab in zip(speakers, labels):
+        by.setdefault(sp, []).append(lab)
+    out: dict[str, dict[str, Any]] = {}
+    for sp, labs in by.items():
+        row: dict[str, Any] = {"n_messages": len(labs)}
+        for k in AGENT_RATES:
+            row[f"{k}_rate"] = _share(getattr(lab, k) for lab in labs)
+        row["social_we_per_message"] = sum(lab.social_we for lab in labs) / len(labs)
+        out[sp] = row
+    return out
 
 
 def _share(values: Any) -> float | None:

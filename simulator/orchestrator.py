@@ -102,7 +102,7 @@ def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
         agents=[
             AgentInfo(name=a.name, provider=a.provider, model=a.model, base_url=_public_url(a.base_url),
                       system_prompt=a.system_prompt(), sampling=a.sampling.asked(), team=a.team,
-                      substituted_from=a.substituted_from)
+                      incentive=a.incentive, substituted_from=a.substituted_from)
             for a in agents
         ],
         speaker_names=s.speaker_names,

@@ -59,6 +59,9 @@ class AgentSpec(_Strict):
     """Optional persona text, appended after the identity."""
     team: str | None = None
     """Team label for N-agent battles; the analysis compares "we" against it."""
+    incentive: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)
+    """The incentive the instructions give this agent (cooperative, greedy, saboteur...), named for the
+    analysis (per-agent rates by incentive); never sent to the model."""
     sampling: Sampling = Sampling()
     base_url: str | None = None
     """For ``openai``: any OpenAI-compatible server (Ollama, vLLM, llama.cpp server)."""

@@ -39,7 +39,12 @@ class AgentInfo(_Record):
     sampling: dict[str, Any] = {}
     """Sampling parameters the scenario asked for; each message records what was actually applied."""
     team: str | None = None
+    incentive: str | None = None
+    """The incentive the scenario gave the agent (cooperative, greedy, saboteur...), in the researcher's word:
+    recorded for analysis, never sent to the model."""
     substituted_from: dict[str, str] | None = None
+    styled_after: str | None = None
+    """For conversations written by hand: the model whose style the text imitates (no model wrote it)."""
 
 
 class Header(_Record):

@@ -231,3 +231,49 @@ def test_casino_file_errors(tmp_path: Path):
     bad.write_text('{"not": "a list"}')
     with pytest.raises(IngroupError, match="expected a list of CaSiNo dialogues"):
         evaluate_casino(bad)
+
+
+# --- incentives ----------------------------------------------------------------------------------------------
+
+def test_incentive_separation_is_measured_against_the_hand_labels(reports: dict[str, CorpusReport]):
+    r = reports["multiparty"]
+    seps = {s.metric: s for s in r.separations}
+    gold = {s.metric: s for s in r.separations_gold}
+    assert set(seps) == set(gold) == {"auc_cooperative_cooperative", "auc_competitive_greedy",
+                                      "auc_adversarial_saboteur"}
+    assert (seps["auc_adversarial_saboteur"].n_with, seps["auc_adversarial_saboteur"].n_others) == (2, 7)
+    # The hand labels tell the incentives apart: what the agents said shows them.
+    assert all(g.auc >= 0.9 for g in gold.values())
+    assert seps["auc_competitive_greedy"].auc >= 0.85
+
+
+def test_separation_is_the_mann_whitney_auc():
+    import pandas as pd
+
+    from analysis.incentives import separation
+
+    agents = pd.DataFrame({"incentive": ["greedy", "greedy", "cooperative", "cooperative", None],
+                           "competitive_rate": [0.9, 0.4, 0.5, 0.1, 1.0],
+                           "cooperative_rate": [0.1, 0.2, 0.8, 0.8, 0.0],
+                           "adversarial_rate": [0.0, 0.0, 0.0, 0.0, 0.0]})
+    seps = {s.metric: s for s in separation(agents)}
+    # greedy rates 0.9, 0.4 against 0.5, 0.1: three of four pairs ordered right; the agent without an
+    # incentive is left out, and no saboteur means no saboteur test.
+    assert seps["auc_competitive_greedy"].auc == 0.75 and seps["auc_competitive_greedy"].n_others == 2
+    assert seps["auc_cooperative_cooperative"].auc == 1.0
+    assert "auc_adversarial_saboteur" not in seps
+
+
+def test_analyze_writes_an_agents_table_with_incentives(tmp_path: Path):
+    from simulator import importers
+
+    for f in sorted((ROOT / "tests" / "data" / "multiparty").glob("negotiation-*.json")):
+        for conv in importers.read(f):
+            importers.write(conv, tmp_path)
+    a = analyze(tmp_path)
+    assert len(a.agents) == 11 and set(a.agents["incentive"].dropna()) == {"cooperative", "greedy", "saboteur"}
+    row = a.agents.set_index("agent").loc["Halvard_Maritime"]
+    assert row["incentive"] == "greedy" and row["n_messages"] > 0 and 0 <= row["competitive_rate"] <= 1
+    assert a.agents["n_messages"].sum() == len(a.messages)
+    written = {p.name for p in a.write(tmp_path / "out")}
+    assert {"agents.parquet", "agents.csv"} <= written

@@ -168,3 +168,13 @@ def test_workers_fork_when_single_threaded_and_use_a_fork_server_otherwise(tmp_p
         other.join()
     assert [o.status for o in outcomes] == ["done"] * 6 and all(o.turns == 6 for o in outcomes)
     assert sorted(p.stem for p in tmp_path.glob("*.jsonl")) == [r.run_id for r in runs]
+
+
+def test_incentives_reach_the_header_and_never_the_model(tmp_path):
+    text = THREE.format(order="round_robin", stop="{max_turns: 4}").replace(
+        "{name: A, provider: scripted,", "{name: A, incentive: saboteur, provider: scripted,")
+    t, seen = _run(text, tmp_path, "sequential")
+    assert {a.name: a.incentive for a in t.header.agents} == {"A": "saboteur", "B": None, "C": None}
+    assert "saboteur" not in repr(seen)
+    with pytest.raises(Exception, match="incentive"):
+        load_scenario_text(text.replace("incentive: saboteur", "incentive: 'two words'"))

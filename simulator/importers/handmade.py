@@ -3,7 +3,8 @@
 Format::
 
     {"name": "team-battle-2v2-drift", "task": "one line", "description": "...",
-     "agents": [{"name": "Ava", "model": "gpt-4o", "team": "Red", "system_message": "..."}, ...],
+     "agents": [{"name": "Ava", "model": "gpt-4o", "team": "Red", "incentive": "greedy",
+                 "system_message": "..."}, ...],
      "messages": [{"speaker": "Ava", "text": "..."}, ...]}
 
 No model produced the text: every agent is recorded with provider ``hand-written`` and the model it was
@@ -32,6 +33,7 @@ class _Agent(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     model: str = "unknown"
     team: str | None = None
+    incentive: str | None = None
     system_message: str = ""
 
 
@@ -65,7 +67,7 @@ def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conve
             raise IngroupError(f"speaker {line.speaker!r} is not one of the agents {names}", file=str(path),
                                field=f"messages.{i}.speaker")
     agents = [AgentInfo(name=a.name, provider="hand-written", model="none", system_prompt=a.system_message,
-                        team=a.team, styled_after=a.model) for a in conv.agents]
+                        team=a.team, incentive=a.incentive, styled_after=a.model) for a in conv.agents]
     header = Header(run_id=path.stem, scenario_name=conv.name, task=conv.task, agents=agents,
                     versions=package_versions(), source=source(FORMAT, path, raw, description=conv.description))
     messages = [Message(index=i, speaker=m.speaker, recipients=[n for n in names if n != m.speaker], text=m.text,
