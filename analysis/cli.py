@@ -204,11 +204,16 @@ def _print_report(r: Any) -> None:
         console.print(t)
     if r.mappings:
         t = Table(title=title, title_justify="left")
-        for col in ("CaSiNo strategies", "our label", "precision", "recall", "F1", "support", "F1 if always true"):
+        hand = any(m.hand is not None for m in r.mappings)
+        for col in ("CaSiNo strategies", "our label", "precision", "recall", "F1", "support", "F1 if always true",
+                    *(("hand labels: P / R / F1 (n)",) if hand else ())):
             t.add_column(col)
         for m in r.mappings:
+            h = m.hand
             t.add_row(escape(m.casino), m.ours, f"{m.score.precision:.3f}", f"{m.score.recall:.3f}",
-                      f"{m.score.f1:.3f}", str(m.score.support), f"{m.all_positive_f1:.3f}")
+                      f"{m.score.f1:.3f}", str(m.score.support), f"{m.all_positive_f1:.3f}",
+                      *((f"{h.precision:.2f} / {h.recall:.2f} / {h.f1:.2f} ({h.support})" if h else "-",)
+                        if hand else ()))
         console.print(t)
     for note in r.notes:
         console.print(f"[dim]{escape(note)}[/]")

@@ -16,6 +16,7 @@ skipped, not as a failure, so a researcher can add their own corpora to a copy o
         targets: {we_ref_accuracy: 0.95, cooperative_f1: 0.85}
       casino-strategies:
         casino: [../../../shared/data/casino/casino_train.json]
+        labels: labels_v2/casino_stance.jsonl   # optional: hand labels scored against the strategies too
         targets: {"promote-coordination|vouch-fair->cooperative": 0.70}
 """
 
@@ -50,9 +51,9 @@ class Corpus(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Corpus":
-        if bool(self.labels) == bool(self.casino):
-            raise ValueError("give either 'labels' (with 'transcripts') or 'casino'")
-        if self.labels and not self.transcripts:
+        if not self.labels and not self.casino:
+            raise ValueError("give 'labels' (with 'transcripts') or 'casino'")
+        if self.labels and not self.transcripts and not self.casino:
             raise ValueError("'labels' needs 'transcripts': the transcripts or raw logs the labels are about")
         return self
 
@@ -84,7 +85,8 @@ def evaluate_corpus(name: str, corpus: Corpus, base: Path, analyzer: Analyzer | 
         files = _paths(base, corpus.casino)
         if not all(f.exists() for f in files):
             return None
-        report = evaluate_casino(files, analyzer, name=name)
+        hand = (base / corpus.labels).resolve() if corpus.labels else None
+        report = evaluate_casino(files, analyzer, name=name, hand_labels=hand)
     else:
         labels = (base / corpus.labels).resolve()  # type: ignore[operator]
         sources = _paths(base, corpus.transcripts)

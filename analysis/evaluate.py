@@ -95,6 +95,9 @@ class MappingRow:
     score: Score
     all_positive_f1: float
     """F1 of calling every utterance positive: what a label that fires everywhere would get."""
+    hand: Score | None = None
+    """The same mapping scored for the version-2 hand labels, on the utterances they cover: how far a
+    labeller that follows LABELS.md exactly can agree with the CaSiNo strategy."""
 
 
 @dataclass
@@ -451,8 +454,9 @@ def _casino_dialogues(path: Path) -> list[dict[str, Any]]:
 
 
 def casino_utterances(path: str | Path, analyzer: Analyzer | None = None
-                      ) -> list[tuple[str, set[str], MessageLabels]]:
-    """(text, CaSiNo strategies, our labels) of every annotated utterance, each labelled in its dialogue."""
+                      ) -> list[tuple[str, set[str], MessageLabels, str, int]]:
+    """(text, CaSiNo strategies, our labels, run id, message index) of every annotated utterance, each
+    labelled in its dialogue."""
     p = Path(path)
     dialogues = _casino_dialogues(p)
     convs = {c.header.source["dialogue_id"]: c for c in importers.read(p, None, "casino")}  # type: ignore[index]
@@ -468,7 +472,7 @@ def casino_utterances(path: str | Path, analyzer: Analyzer | None = None
         k = 0
         for m, lab in zip(t.messages, labs):
             if k < len(notes) and m.text.strip() == notes[k][0]:
-                out.append((m.text, notes[k][1], lab))
+                out.append((m.text, notes[k][1], lab, t.header.run_id, m.index))
                 k += 1
     if not out:
         raise IngroupError("no annotated utterances in this file", file=str(p))
@@ -476,25 +480,32 @@ def casino_utterances(path: str | Path, analyzer: Analyzer | None = None
 
 
 def evaluate_casino(paths: str | Path | Sequence[str | Path], analyzer: Analyzer | None = None,
-                    name: str | None = None) -> CorpusReport:
-    """Score our labels against CaSiNo's per-utterance strategies (the mappings in CASINO_MAPPINGS)."""
+                    name: str | None = None, hand_labels: str | Path | None = None) -> CorpusReport:
+    """Score our labels against CaSiNo's per-utterance strategies (the mappings in CASINO_MAPPINGS);
+    ``hand_labels`` (LABELS.md records of some of the same dialogues) are scored the same way beside them."""
     an = analyzer or RuleAnalyzer()
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     utts = [u for p in items for u in casino_utterances(p, an)]
+    hand = {(Path(str(r["file"])).stem, r["idx"]): r for r in load_labels(hand_labels)} if hand_labels else {}
     report = CorpusReport(name=name or "casino-strategies", analyzer=an.name,
                           analyzer_version=getattr(an, "version", an.name), n_messages=len(utts),
                           source=", ".join(map(str, items)))
     for strategies, ours in CASINO_MAPPINGS:
         wanted = set(strategies.split("|"))
         c: Counter[str] = Counter()
-        for _, gold, lab in utts:
+        h: Counter[str] = Counter()
+        for _, gold, lab, run_id, idx in utts:
             pred = getattr(lab, ours)
             if pred is None:
                 report.missing[ours] = report.missing.get(ours, 0) + 1
             _tally(c, bool(wanted & gold), bool(pred))
+            rec = hand.get((run_id, idx))
+            if rec is not None and rec.get(ours) is not None:
+                _tally(h, bool(wanted & gold), bool(rec[ours]))
         pos = c["tp"] + c["fn"]
         all_pos = 2 * pos / (pos + len(utts)) if utts else 0.0
-        report.mappings.append(MappingRow(strategies, ours, Score.of(c), round(all_pos, 4)))
+        report.mappings.append(MappingRow(strategies, ours, Score.of(c), round(all_pos, 4),
+                                          Score.of(h) if sum(h.values()) else None))
     return report
 
 
