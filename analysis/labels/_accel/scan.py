@@ -201,14 +201,7 @@ class Finder:
         """Offsets of the word ``w``: where " w " occurs in the spaced copy (one character ahead)."""
         found = self._at_word.get(w)
         if found is None:
-            found = []
-            key = f" {w} "
-            find = self._spaced.find
-            i = find(key)
-            while i >= 0:
-                found.append(i)
-                i = find(key, i + 1)
-            self._at_word[w] = found
+            found = self._at_word[w] = _offsets(self._spaced, f" {w} ")
         return found
 
     def positions_any(self, lits: tuple[str, ...]) -> list[int]:
@@ -225,17 +218,19 @@ class Finder:
     def positions(self, lit: str) -> list[int]:
         found = self._memo.get(lit)
         if found is None:
-            if lit == AT_START:
-                found = [0]
-            else:
-                found = []
-                find = self.where.find
-                i = find(lit)
-                while i >= 0:
-                    found.append(i)
-                    i = find(lit, i + 1)
+            found = [0] if lit == AT_START else _offsets(self.where, lit)
             self._memo[lit] = found
         return found
+
+
+def _offsets(text: str, sub: str) -> list[int]:
+    """Every offset of ``sub`` in ``text``, overlapping ones included."""
+    found, find = [], text.find
+    i = find(sub)
+    while i >= 0:
+        found.append(i)
+        i = find(sub, i + 1)
+    return found
 
 
 def _useful(needs: list[Need]) -> tuple[Need, ...]:
