@@ -1,5 +1,6 @@
-"""``ingroup analyze`` and ``ingroup evaluate``: thin verbs over analysis.api, analysis.evaluate and
-analysis.corpora."""
+"""The ``ingroup`` command: the composition root that assembles every verb into one app (:func:`make_app`,
+:func:`main`), and the ``analyze`` and ``evaluate`` verbs, thin over analysis.api, analysis.evaluate and
+analysis.corpora. ``simulator`` defines its own verbs and never imports this package."""
 
 from __future__ import annotations
 
@@ -230,3 +231,54 @@ def _print_summary(reports: list[Any]) -> None:
         t.add_row(escape(name), escape(tg.metric), _fmt(tg.value), f"{tg.target:.2f}",
                   "met" if tg.met else "[red]MISSED[/]")
     console.print(t)
+
+
+def run_summary(paths: list[Path]) -> list[str]:
+    """One line per conversation from the rule-based analyzers: the short summary after a run."""
+    from simulator.transcript import read_transcript
+
+    from .api import analyze
+
+    result = analyze([read_transcript(p) for p in paths])
+    lines = []
+    for row in result.conversations.to_dict("records"):
+        off, first = row.get("off_task_share"), row.get("first_ingroup_we_turn")
+        off_text = "n/a" if off is None or off != off else f"{off:.0%}"  # NaN != NaN
+        first_text = "-" if first is None or first != first else str(int(first))
+        lines.append(
+            f"{row['run_id']}: {row['social_we']} social 'we' in {row['n_messages']} messages "
+            f"(first at turn {first_text}), off task {off_text}, refusals {row['refusals']}, "
+            f"outcome {row['outcome']}"
+        )
+    return lines
+
+
+_ASSEMBLED: list[typer.Typer] = []
+
+
+def make_app() -> typer.Typer:
+    """The ``ingroup`` app with every verb: simulator's (run, sweep, import, schema), then analyze,
+    evaluate and report; built once per process."""
+    if _ASSEMBLED:
+        return _ASSEMBLED[0]
+    from simulator import cli as simulator_cli
+
+    from . import report_cli
+
+    app = simulator_cli.app
+    simulator_cli.register_commands(app)
+    register(app)
+    report_cli.register(app)
+    simulator_cli.add_run_summary(run_summary)
+    _ASSEMBLED.append(app)
+    return app
+
+
+def main() -> None:
+    from simulator.cli import main as run_app
+
+    run_app(make_app())
+
+
+if __name__ == "__main__":
+    main()

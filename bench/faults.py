@@ -68,7 +68,7 @@ WORKERS = 2
 
 
 def sweep_cmd(sweep: Path, out: Path, concurrency: int) -> list[str]:
-    return [sys.executable, "-m", "simulator.cli", "sweep", str(sweep), "--out", str(out),
+    return [sys.executable, "-m", "analysis.cli", "sweep", str(sweep), "--out", str(out),
             "--concurrency", str(concurrency), "--workers", str(WORKERS)]
 
 

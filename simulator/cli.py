@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
@@ -96,7 +96,8 @@ def _print_outcomes(outcomes: list) -> None:
     table = Table(title="conversations", title_justify="left")
     for col in ("run", "status", "turns", "stop", "tokens in/out"):
         table.add_column(col, overflow="fold")
-    summaries = _quick_measures([o.path for o in outcomes if o.path.exists()])
+    done = [o.path for o in outcomes if o.path.exists()]
+    summaries = [line for summary in _run_summaries for line in summary(done)]
     for o in outcomes:
         turns, stop = o.turns, o.stop_reason
         if o.status == "skipped" and o.path.exists():
@@ -114,26 +115,15 @@ def _print_outcomes(outcomes: list) -> None:
         console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or '')}", highlight=False)
 
 
-def _quick_measures(paths: list[Path]) -> list[str]:
-    """One line per conversation from the rule-based analyzers: the short summary after a run."""
-    from .transcript import read_transcript
+# One line of measures per finished transcript, printed after a run: the composition root (analysis.cli)
+# plugs the analyzers in here, so this layer does not reach up to them.
+RunSummary = Callable[[list[Path]], list[str]]
+_run_summaries: list[RunSummary] = []
 
-    try:
-        from analysis.api import analyze
-    except ImportError:
-        return []
-    result = analyze([read_transcript(p) for p in paths])
-    lines = []
-    for row in result.conversations.to_dict("records"):
-        off, first = row.get("off_task_share"), row.get("first_ingroup_we_turn")
-        off_text = "n/a" if off is None or off != off else f"{off:.0%}"  # NaN != NaN
-        first_text = "-" if first is None or first != first else str(int(first))
-        lines.append(
-            f"{row['run_id']}: {row['social_we']} social 'we' in {row['n_messages']} messages "
-            f"(first at turn {first_text}), off task {off_text}, refusals {row['refusals']}, "
-            f"outcome {row['outcome']}"
-        )
-    return lines
+
+def add_run_summary(summary: RunSummary) -> None:
+    if summary not in _run_summaries:
+        _run_summaries.append(summary)
 
 
 @app.command("import")
@@ -181,33 +171,24 @@ def schema_cmd(
         sys.stdout.write(text)
 
 
-def _register_optional_commands() -> None:
-    # Analysis and experiment verbs live with the code they drive; each registers its own commands.
-    for module in ("analysis.cli", "simulator.sweep_cli", "analysis.report_cli"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        mod.register(app)
+def register_commands(app_: typer.Typer) -> None:
+    """This layer's verbs beyond run, import and schema (defined above on ``app``)."""
+    from . import sweep_cli
+
+    sweep_cli.register(app_)
 
 
-def main() -> None:
+def main(app_: typer.Typer = app) -> None:
+    """Run a CLI app with this project's error handling (the ``ingroup`` entry point is analysis.cli.main)."""
     import logging
 
     # autogen-core logs every agent exception with a traceback; the CLI reports errors itself.
     logging.getLogger("autogen_core").setLevel(logging.CRITICAL)
-    _register_optional_commands()
     try:
-        app()
+        app_()
     except IngroupError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted; transcripts written so far are kept")
         sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 SHARED = ROOT.parent / "shared"
 SEED_DIR = SHARED / "data" / "we-the-ai-assistants"
 SEED_FILES = sorted(SEED_DIR.glob("egomaniac_*.txt"))
-INGROUP = [sys.executable, "-m", "simulator.cli"]
+INGROUP = [sys.executable, "-m", "analysis.cli"]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from typer.testing import CliRunner
 
-import simulator.cli as cli
+from analysis.cli import make_app
 from analysis.judge import PROMPT_VERSION, JudgeAnalyzer, parse_answer
 from analysis.labels import Context, Participant
 
@@ -23,25 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "data" / "we-the-ai-assistants"
 DEV = SEEDS / "labels" / "dev.jsonl"
 INGROUP = Path(sys.executable).parent / "ingroup"
-SECRET = "sk-judge-secret-0123456789abcdef"
+SECRET = "judge-test-credential"  # a stand-in, not a key of any service
 
 pytestmark = pytest.mark.skipif(not DEV.exists(), reason="../shared/data is not beside the project")
 
-cli._register_optional_commands()
+app = make_app()
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def seed_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("imported")
-    r = runner.invoke(cli.app, ["import", *map(str, sorted(SEEDS.glob("*.txt"))), "--out", str(out),
+    r = runner.invoke(app, ["import", *map(str, sorted(SEEDS.glob("*.txt"))), "--out", str(out),
                                 "--scenario", str(ROOT / "scenarios" / "egomaniac.yaml")])
     assert r.exit_code == 0, r.output
     return out
 
 
 def test_analyze_writes_tables(seed_dir: Path, tmp_path: Path):
-    r = runner.invoke(cli.app, ["analyze", str(seed_dir), "--out", str(tmp_path)])
+    r = runner.invoke(app, ["analyze", str(seed_dir), "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "egomaniac_1" in r.output and "social we" in r.output
     for name in ("tokens", "messages", "conversations"):
@@ -56,24 +56,24 @@ def test_analyze_writes_tables(seed_dir: Path, tmp_path: Path):
 
 
 def test_evaluate_defaults_to_every_corpus_of_the_manifest():
-    r = runner.invoke(cli.app, ["evaluate", "--json"])
+    r = runner.invoke(app, ["evaluate", "--json"])
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
     assert set(rep) == {"corpora", "skipped"} and rep["skipped"] == []
     assert {"seed-dev", "casino-we", "negotiationarena", "multiparty", "casino-stance"} <= set(rep["corpora"])
-    r = runner.invoke(cli.app, ["evaluate", "--corpus", "negotiationarena"])
+    r = runner.invoke(app, ["evaluate", "--corpus", "negotiationarena"])
     assert r.exit_code == 0, r.output
     assert "negotiationarena" in r.output and "competitive" in r.output and "seed-dev" not in r.output
 
 
 def test_evaluate_given_labels(seed_dir: Path):
-    r = runner.invoke(cli.app, ["evaluate", "--labels", str(DEV), "--transcripts", str(seed_dir), "--json"])
+    r = runner.invoke(app, ["evaluate", "--labels", str(DEV), "--transcripts", str(seed_dir), "--json"])
     assert r.exit_code == 0, r.output
     (rep,) = json.loads(r.output)["corpora"].values()
     assert rep["n_messages"] == 143 and rep["tokens"]["we_ref_accuracy"] >= 0.95
     assert rep["labels"]["cooperative"].keys() >= {"precision", "recall", "f1", "support"}
     # Raw console logs are imported in memory: the same figures without an `ingroup import` first.
-    r2 = runner.invoke(cli.app, ["evaluate", "--labels", str(DEV), "--transcripts", str(SEEDS),
+    r2 = runner.invoke(app, ["evaluate", "--labels", str(DEV), "--transcripts", str(SEEDS),
                                  "--scenario", str(ROOT / "scenarios" / "egomaniac.yaml"), "--json"])
     (rep2,) = json.loads(r2.output)["corpora"].values()
     assert rep2["labels"] == rep["labels"]
@@ -186,13 +186,13 @@ def test_unreadable_answers_are_misses_not_labels(server: JudgeServer, tmp_path:
                       '{"file": "egomaniac_1", "idx": 1, "cooperative": true}\n')
     args = ["evaluate", "--labels", str(labels), "--transcripts", str(seed_dir), "--json", "--judge",
             "--judge-provider", "openai", "--judge-base-url", server.base_url, "--judge-cache", str(tmp_path / "c.jsonl")]
-    r = runner.invoke(cli.app, [*args, "--judge-model", "m"])
+    r = runner.invoke(app, [*args, "--judge-model", "m"])
     assert r.exit_code == 0, r.output
     (rep,) = json.loads(r.output)["corpora"].values()
     assert rep["analyzer"] == "judge" and rep["analyzer_version"] == f"{PROMPT_VERSION}:openai:m"
     c, a = rep["labels"]["cooperative"], rep["labels"]["adversarial"]
     assert (c["tp"], c["fp"], a["fn"]) == (1, 1, 1) and rep["missing"] == {}
-    r = runner.invoke(cli.app, [*args, "--judge-model", "junk"])
+    r = runner.invoke(app, [*args, "--judge-model", "junk"])
     (rep,) = json.loads(r.output)["corpora"].values()
     c, a = rep["labels"]["cooperative"], rep["labels"]["adversarial"]
     assert (c["tp"], c["fp"], c["fn"], a["fn"]) == (0, 0, 1, 1)

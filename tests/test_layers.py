@@ -1,0 +1,48 @@
+"""The layers: simulator never imports analysis; analysis.cli assembles the one ``ingroup`` app."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def _imports(path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):  # imports inside functions too
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module)
+    return out
+
+
+def test_no_simulator_module_mentions_analysis_in_an_import():
+    bad = {str(p.relative_to(ROOT)): sorted(m for m in _imports(p) if m.split(".")[0] == "analysis")
+           for p in (ROOT / "simulator").rglob("*.py")}
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_simulator_never_imports_analysis():
+    code = (
+        "import importlib, pkgutil, sys, simulator\n"
+        "for m in pkgutil.walk_packages(simulator.__path__, 'simulator.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(k for k in sys.modules if k == 'analysis' or k.startswith('analysis.'))\n"
+        "assert not bad, bad\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+
+
+def test_the_app_has_every_verb_once():
+    from analysis.cli import make_app
+
+    app = make_app()
+    assert make_app() is app
+    names = [c.name for c in app.registered_commands]
+    assert sorted(names) == sorted(set(names))
+    assert {"run", "sweep", "import", "schema", "analyze", "evaluate", "report"} <= set(names)
