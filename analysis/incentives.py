@@ -1,6 +1,7 @@
 """Whether the analyzers tell apart the incentives agents were given, from their per-agent label rates.
 
-An agent's incentive is the one its scenario names (``incentive:`` of an agent: cooperative, greedy,
+The rates come from ``Analysis.agents`` (``ingroup analyze``'s agents table) or, in ``ingroup evaluate``,
+from the labelled messages. An agent's incentive is the one its scenario names (``incentive:`` of an agent: cooperative, greedy,
 saboteur...), recorded in the transcript header. For each test (a label and an incentive) the figure is the
 ROC AUC of the agents' rate of that label, agents with the incentive against every other agent with a
 known incentive: 1.0 when every agent with it has a higher rate than every other agent, 0.5 for chance.
@@ -10,15 +11,10 @@ Ties count one half (the Mann-Whitney U statistic, scipy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import pandas as pd
 from scipy.stats import mannwhitneyu
-
-from simulator.transcript import Transcript
-
-from .api import Analyzer, label_transcript
-from .measures import agent_measures
 
 TESTS: tuple[tuple[str, str], ...] = (("cooperative", "cooperative"), ("competitive", "greedy"),
                                       ("adversarial", "saboteur"))
@@ -54,17 +50,4 @@ def separation(agents: pd.DataFrame, tests: Sequence[tuple[str, str]] = TESTS) -
     return out
 
 
-def agent_table(transcripts: Iterable[Transcript], analyzer: Analyzer | None = None) -> pd.DataFrame:
-    """Per-agent rates and incentives of the transcripts whose headers name incentives."""
-    rows = []
-    for t in transcripts:
-        incentives = {a.name: a.incentive for a in t.header.agents if a.incentive}
-        if not incentives:
-            continue
-        labs = label_transcript(t, None, analyzer)
-        for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
-            rows.append({"run_id": t.header.run_id, "agent": sp, "incentive": incentives.get(sp), **rates})
-    return pd.DataFrame(rows)
-
-
-__all__ = ["Separation", "TESTS", "agent_table", "separation"]
+__all__ = ["Separation", "TESTS", "separation"]

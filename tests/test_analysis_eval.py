@@ -203,7 +203,7 @@ def test_bad_manifest_says_where(tmp_path: Path):
     m.write_text("corpora:\n  mine:\n    labels: x.jsonl\n    targets: {cooperative_f1: 0.8}\n")
     with pytest.raises(IngroupError, match="needs 'transcripts'") as e:
         load_manifest(m)
-    assert "corpora.yaml:3" in str(e.value) or "corpora.yaml:2" in str(e.value)
+    assert "corpora.yaml:2: corpora.mine:" in str(e.value)  # the corpus that lacks them
     m.write_text("corpora:\n  mine:\n    labels: x.jsonl\n    transcripts: [t]\n    tragets: {}\n")
     with pytest.raises(IngroupError, match="tragets"):
         load_manifest(m)
@@ -273,7 +273,9 @@ def test_analyze_writes_an_agents_table_with_incentives(tmp_path: Path):
     a = analyze(tmp_path)
     assert len(a.agents) == 11 and set(a.agents["incentive"].dropna()) == {"cooperative", "greedy", "saboteur"}
     row = a.agents.set_index("agent").loc["Halvard_Maritime"]
-    assert row["incentive"] == "greedy" and row["n_messages"] > 0 and 0 <= row["competitive_rate"] <= 1
+    mine = a.messages[a.messages["speaker"] == "Halvard_Maritime"]
+    assert row["incentive"] == "greedy" and row["n_messages"] == len(mine) > 0
+    assert row["competitive_rate"] == mine["competitive"].astype(float).mean()  # the share of its messages
     assert a.agents["n_messages"].sum() == len(a.messages)
     written = {p.name for p in a.write(tmp_path / "out")}
     assert {"agents.parquet", "agents.csv"} <= written

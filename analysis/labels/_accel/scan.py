@@ -279,7 +279,7 @@ class Anchored:
     ``pattern.finditer``, running its :func:`literal_first` form (or else trying the pattern only where a
     start literal occurs), and not at all when a required word is missing from the message."""
 
-    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "more", "fast", "_gate")
+    __slots__ = ("rx", "lits", "ascii_lits", "first", "needs", "fast", "_gate")
 
     def __init__(self, pattern: Pattern[str] | str, flags: int = 0, max_n: int = _MAX_N) -> None:
         """``max_n``: how many start literals at most; more literals are more selective but each one costs
@@ -292,7 +292,6 @@ class Anchored:
         # When every match starts with one of a few whole words, an ASCII message gives their positions
         # from its word index instead of a search for each start literal.
         self.first = start_words(self.rx)
-        self.more = self.needs[1:]  # checked after the first, which RuleSet finds through its index
         # The same pattern with its literal prefix first (literal_first): ``finditer`` skips to it in C.
         lit = literal_first(self.rx.pattern)
         if lit is not None and self.rx.flags & re.IGNORECASE and len(split_alternatives(lit)) > 1:
