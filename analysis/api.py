@@ -27,6 +27,7 @@ LLM judge).
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,9 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 import pandas as pd
 
 from simulator.scenario import Scenario
+from simulator.display import csv_safe
+from simulator.errors import TranscriptError
+from simulator.files import ensure_dir, write_atomic
 from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
 
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
@@ -141,7 +145,10 @@ def with_setup(t: Transcript, scenario: Scenario | None = None, teams: Mapping[s
 
 
 def conversation_key(t: Transcript) -> str:
-    """The name of a conversation in the tables: its file stem (its run id for transcripts in memory)."""
+    """The name of a conversation in the tables: its path relative to the folder read (``Transcript.key``),
+    else its file stem, or its run id for transcripts in memory."""
+    if t.key:
+        return t.key
     if "#" in t.path:
         return t.header.run_id
     return Path(t.path).stem
@@ -163,30 +170,41 @@ class Analysis:
     analyzer_version: str = ANALYZER_VERSION
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write the four tables as Parquet and CSV into ``out``; returns the files written."""
-        root = Path(out)
-        root.mkdir(parents=True, exist_ok=True)
+        """Write the four tables as Parquet and CSV into ``out``; returns the files written.
+
+        Parquet keeps every text as it came. In CSV, which people open in spreadsheets, text cells are made
+        inert (:func:`simulator.display.csv_safe`): a cell that would start a formula gets a leading ``'``,
+        control, bidi and invisible characters become visible stand-ins."""
+        root = ensure_dir(out)
         written = []
         for name in ("tokens", "messages", "conversations", "agents"):
             df = getattr(self, name)
-            for ext in ("parquet", "csv"):
-                p = root / f"{name}.{ext}"
-                if ext == "parquet":
-                    df.to_parquet(p, index=False)
-                else:
-                    df.to_csv(p, index=False)
-                written.append(p)
+            buf = io.BytesIO()
+            df.to_parquet(buf, index=False)
+            written.append(write_atomic(root / f"{name}.parquet", buf.getvalue()))
+            written.append(write_atomic(root / f"{name}.csv", _csv_safe_frame(df).to_csv(index=False)))
         return written
+
+
+def _csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
+    return out
 
 
 def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             analyzer: Analyzer | None = None, *, scenario: Scenario | None = None,
-            teams: Mapping[str, str] | None = None) -> Analysis:
-    """Analyze a folder (or file) of transcripts, or transcript objects, into DataFrames."""
+            teams: Mapping[str, str] | None = None, skipped: list[TranscriptError] | None = None) -> Analysis:
+    """Analyze a folder (or file) of transcripts, or transcript objects, into DataFrames.
+
+    With ``skipped``, files of the folder that are not readable transcripts are listed there and left out
+    (without, the first one raises)."""
     an = analyzer or RuleAnalyzer()
     version = getattr(an, "version", an.name)
     if isinstance(source, (str, Path)):
-        transcripts: Iterable[Transcript] = iter_transcripts(source)
+        transcripts: Iterable[Transcript] = iter_transcripts(source, skipped=skipped)
     else:
         transcripts = source
     tok_rows: list[dict[str, Any]] = []

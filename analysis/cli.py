@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from simulator.display import terminal_safe
 from simulator.errors import IngroupError
 
 # Wide enough for the summary tables when output is piped (rich falls back to 80 columns there).
 console = Console(width=max(Console().width, 150))
+err_console = Console(stderr=True, soft_wrap=True)
 
 # The judge options, defined once for every verb that can use the judge.
 JudgeFlag = Annotated[bool, typer.Option("--judge", help="Use the LLM judge instead of the rules.")]
@@ -90,9 +92,15 @@ def register(app: typer.Typer) -> None:
         spec = load_scenario(scenario) if scenario else None
         an = make_analyzer(judge, judge_provider, judge_model, judge_cache, judge_base_url, judge_timeout,
                            judge_retries)
-        result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams))
+        skipped: list[IngroupError] = []
+        result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams),
+                         skipped=skipped)  # type: ignore[arg-type]
+        for exc in skipped:
+            err_console.print(f"[yellow]skipped[/] (not a readable transcript): {terminal_safe(str(exc))}",
+                              highlight=False)
         if result.messages.empty:
-            raise IngroupError("no transcripts with messages found", file=str(folder))
+            raise IngroupError("no transcripts with messages found" + (f" ({len(skipped)} file(s) skipped)"
+                                                                        if skipped else ""), file=str(folder))
         written = result.write(out)
         conv = result.conversations
         table = Table(title=f"{len(conv)} conversation(s), {len(result.messages)} message(s) - analyzer: "
@@ -101,11 +109,11 @@ def register(app: typer.Typer) -> None:
                     "off task", "refusals", "outcome", "winner", "conceded"):
             table.add_column(col, justify="left" if col == "conversation" else "right")
         for r in conv.to_dict("records"):
-            table.add_row(escape(str(r["conversation"])), _fmt(r["n_messages"]), _fmt(r["social_we"]),
+            table.add_row(terminal_safe(str(r["conversation"])), _fmt(r["n_messages"]), _fmt(r["social_we"]),
                           _fmt(r["social_we_per_message"]), _fmt(r["first_ingroup_we_turn"]),
                           _fmt(r["cooperative_share"]), _fmt(r["competitive_share"]), _fmt(r["adversarial_share"]),
                           _fmt(r["off_task_share"]), _fmt(r["refusals"]), _fmt(r["outcome"]),
-                          escape(r["winners"] or "-"), escape(r["conceded"] or "-"))
+                          terminal_safe(r["winners"] or "-"), terminal_safe(r["conceded"] or "-"))
         console.print(table)
         if conv["off_task_share"].isna().all():
             console.print("[yellow]no task known: off_task not labelled (pass --task or --scenario for imported "

@@ -8,9 +8,10 @@ from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from .display import terminal_safe
 from .errors import IngroupError
+from .files import os_error
 
 
 def check_team(team: str) -> None:
@@ -57,6 +58,7 @@ def run_cmd(
 
     from .display import preview, terminal_safe
     from .executor import ExecOptions, Executor
+    from .files import folder_locked
     from .run import default_provider_factory, plan_runs, resolve
     from .scenario import load_scenario
     from .transcript import Message
@@ -78,7 +80,8 @@ def run_cmd(
     executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, team=team),  # type: ignore[arg-type]
                         on_message=show)
     try:
-        outcomes = asyncio.run(executor.run(runs))
+        with folder_locked(out, shared=True):
+            outcomes = asyncio.run(executor.run(runs))
     except KeyboardInterrupt:
         # typer turns this into exit code 130 without a word; say what is on disk.
         err_console.print(f"interrupted; the transcripts written so far are in {terminal_safe(str(out))} "
@@ -150,9 +153,9 @@ def import_cmd(
         total += n
         n_conv += len(convs)
         where = convs[0].file_stem + ".jsonl" if len(convs) == 1 else f"{len(convs)} transcripts"
-        console.print(f"{escape(str(f))} -> {escape(str(out))}/{escape(where)} ({n} messages)", highlight=False,
+        console.print(f"{terminal_safe(str(f))} -> {terminal_safe(str(out))}/{terminal_safe(where)} ({n} messages)", highlight=False,
                       soft_wrap=True)
-    console.print(f"imported {n_conv} conversation(s), {total} message(s) into {escape(str(out))}", highlight=False)
+    console.print(f"imported {n_conv} conversation(s), {total} message(s) into {terminal_safe(str(out))}", highlight=False)
 
 
 @app.command("schema")
@@ -187,7 +190,13 @@ def main(app_: typer.Typer = app) -> None:
     try:
         app_()
     except IngroupError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {terminal_safe(str(exc))}", highlight=False)
+        sys.exit(2)
+    except OSError as exc:
+        # The file system refused (read-only or immutable folder, full disk, name too long) somewhere not
+        # wrapped in files.os_error: still one line, naming the file, and what was written is kept.
+        err_console.print(f"[bold red]error:[/] {terminal_safe(str(os_error(exc, doing='write or read')))}",
+                          highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted; transcripts written so far are kept")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 from .errors import IngroupError
+from .files import ensure_subdir
 from .providers._clients import client_pool
 from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, TeamKind, run_conversation,
                            shared_scenario_records)
@@ -78,8 +79,7 @@ def transcript_state(path: Path) -> State:
 
 
 def _move_aside(path: Path, folder: str) -> Path:
-    dest_dir = path.parent / folder
-    dest_dir.mkdir(exist_ok=True)
+    dest_dir = ensure_subdir(path.parent, folder)
     n = 1
     while (dest := dest_dir / f"{path.stem}.{n}.jsonl.{folder.strip('.')}").exists():
         n += 1

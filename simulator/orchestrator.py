@@ -21,7 +21,7 @@ from .agent import CALL_KEY, ProviderAgent
 from .providers.base import Provider
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec, Scenario
-from .secrets import redact
+from .secrets import public_url, redact, redact_data
 from .stops import build_termination
 from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from .team import SequentialTeam
@@ -86,7 +86,7 @@ def _scenario_record(s: Scenario) -> tuple[dict[str, Any], str]:
     cache = _SCENARIO_RECORDS.get()
     if cache is not None and (hit := cache.get(id(s))) is not None and hit[0] is s:
         return hit[1], hit[2]
-    record, digest = json.loads(redact(s.canonical_json())), s.content_hash()
+    record, digest = redact_data(json.loads(s.canonical_json())), s.content_hash()
     if cache is not None:
         cache[id(s)] = (s, record, digest)  # holding s keeps its id from being reused
     return record, digest
@@ -100,7 +100,7 @@ def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
         scenario_name=s.name,
         task=s.task,
         agents=[
-            AgentInfo(name=a.name, provider=a.provider, model=a.model, base_url=_public_url(a.base_url),
+            AgentInfo(name=a.name, provider=a.provider, model=a.model, base_url=public_url(a.base_url),
                       system_prompt=a.system_prompt(), sampling=a.sampling.asked(), team=a.team,
                       incentive=a.incentive, substituted_from=a.substituted_from)
             for a in agents
@@ -116,19 +116,6 @@ def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
         condition=run.condition,
         autogen_team=team,
     )
-
-
-def _public_url(url: str | None) -> str | None:
-    # A base URL may carry credentials (https://user:key@host); the transcript keeps only the host part.
-    if not url:
-        return url
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 async def run_conversation(

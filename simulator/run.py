@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .executor import ExecOptions, Executor, RunOutcome
+from .files import folder_locked
 from .orchestrator import ProviderFactory, RunSpec
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
 
@@ -26,8 +28,9 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
 
 
 def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
-    """One RunSpec per repetition. Ids carry a start stamp, so running a file again never collides."""
-    stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """One RunSpec per repetition. Ids carry a start stamp and a random part, so running a file again, or
+    in several processes at the same second, never collides (transcripts are also created exclusively)."""
+    stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
     return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
                     scenario_file=scenario_file)
             for rep in range(scenario.repetitions)]
@@ -48,4 +51,5 @@ def run_scenario(path: str | Path, out: str | Path = "transcripts", *, embedded:
                        repetitions=repetitions, seed=seed)
     runs = plan_runs(scenario, str(path))
     executor = Executor(out, make_provider or default_provider_factory(), options)
-    return asyncio.run(executor.run(runs))
+    with folder_locked(out, shared=True):
+        return asyncio.run(executor.run(runs))

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -15,6 +13,7 @@ from rich.table import Table
 
 from .display import terminal_safe
 from .errors import IngroupError
+from .files import ensure_dir, folder_locked, write_atomic
 from .orchestrator import RunSpec
 from .sweep import PlanSummary, Sweep
 
@@ -67,15 +66,12 @@ def check_out_dir(out: Path, runs: list[RunSpec]) -> None:
 def write_manifest(out: Path, sweep: Sweep, runs: list[RunSpec]) -> Path:
     """``<out>/<sweep>.sweep.json``: the planned runs and their conditions, so analyses know what was planned
     (a run that never finished is then visible as missing, not silently absent)."""
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     path = out / f"{sweep.name}.sweep.json"
     data = {"sweep": sweep.name, "file": sweep.file, "factors": {f: list(x.levels) for f, x in sweep.spec.factors.items()},
             "runs": [{"run_id": r.run_id, "condition": r.condition, "repetition": r.repetition,
                       "scenario_hash": r.scenario.content_hash()} for r in runs]}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False))
 
 
 def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | None:
@@ -95,24 +91,9 @@ def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | Non
     return total
 
 
-@contextmanager
-def folder_lock(out: Path) -> Iterator[None]:
-    """One sweep per output folder at a time: two processes resuming the same folder would each see the
-    other's live transcripts as partial and move them aside. The lock dies with its process (even SIGKILL)."""
-    import fcntl
-
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngroupError(f"another ingroup process is writing to {out}; wait for it or use another --out") from None
-        yield
-
-
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
             make_provider=None, workers: int = 1, team: str = "sequential") -> list:
-    with folder_lock(out):
+    with folder_locked(out, shared=False):
         return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
                         make_provider=make_provider, workers=workers, team=team)
 

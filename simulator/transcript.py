@@ -17,6 +17,7 @@ from typing import Any, Iterator, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TranscriptError
+from .files import ensure_dir, open_new
 
 SCHEMA = "ingroup.transcript/1"
 
@@ -116,6 +117,9 @@ class Transcript(BaseModel):
     footer: Footer | None
     dropped_tail: bool = False
     """The last line was cut off mid-write (a crash); it was left out."""
+    key: str | None = None
+    """The conversation's name in analysis tables: its path relative to the folder it was read from, without
+    ``.jsonl`` (``sweep-a/ego-r001``), so equal run ids in two sub-folders stay apart."""
 
     @property
     def complete(self) -> bool:
@@ -133,14 +137,15 @@ def _dump(record: BaseModel) -> str:
 class TranscriptWriter:
     """Appends records to a new transcript file, one flushed line each.
 
-    The file is opened with ``x``: an existing transcript is never overwritten.
+    The file is created exclusively: an existing transcript (or a link planted in its name) is never
+    written through.
     """
 
     def __init__(self, path: str | Path, header: Header, *, fsync: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.path.parent)
         try:
-            self._fh = open(self.path, "x", encoding="utf-8")
+            self._fh = open_new(self.path)
         except FileExistsError:
             raise TranscriptError("a transcript with this name exists already; it is kept, not overwritten",
                                   file=str(self.path)) from None
@@ -231,17 +236,41 @@ def read_transcript(path: str | Path) -> Transcript:
     return Transcript(path=p, header=header, messages=messages, footer=footer, dropped_tail=dropped)
 
 
-def iter_transcripts(folder: str | Path, *, include_partial: bool = True) -> Iterator[Transcript]:
-    """All transcripts under ``folder`` (recursively), in a stable order."""
+def transcript_files(folder: str | Path) -> list[Path]:
+    """The transcript files under ``folder`` (recursively, in a stable order), leaving out hidden files and
+    folders: ``.partial/`` and ``.failed/`` hold runs that were redone, and belong to no analysis."""
     root = Path(folder)
     if root.is_file():
-        files = [root]
-    elif root.is_dir():
-        files = sorted(root.rglob("*.jsonl"), key=lambda q: _natural_key(str(q.relative_to(root))))
-    else:
+        return [root]
+    if not root.is_dir():
         raise TranscriptError("no such file or folder", file=str(root))
-    for f in files:
-        t = read_transcript(f)
+    files = (q for q in root.rglob("*.jsonl")
+             if not any(part.startswith(".") for part in q.relative_to(root).parts))
+    return sorted(files, key=lambda q: _natural_key(str(q.relative_to(root))))
+
+
+def iter_transcripts(folder: str | Path, *, include_partial: bool = True,
+                     skipped: list[TranscriptError] | None = None) -> Iterator[Transcript]:
+    """All transcripts under ``folder`` (see :func:`transcript_files`), each keyed by its relative path.
+
+    With ``skipped``, a file that is not a readable transcript (empty, unrelated, corrupt) is appended to it
+    as its error and left out; without, the first such file raises.
+    """
+    root = Path(folder)
+    for f in transcript_files(root):
+        try:
+            t = read_transcript(f)
+        except TranscriptError as exc:
+            if skipped is None:
+                raise
+            skipped.append(exc)
+            continue
+        except OSError as exc:  # unreadable (permissions, a folder named *.jsonl)
+            if skipped is None:
+                raise TranscriptError(f"cannot read: {exc.strerror or exc}", file=str(f)) from None
+            skipped.append(TranscriptError(f"cannot read: {exc.strerror or exc}", file=str(f)))
+            continue
+        t.key = f.stem if f == root else f.relative_to(root).with_suffix("").as_posix()
         if include_partial or t.complete:
             yield t
 

@@ -234,10 +234,11 @@ def test_failed_runs_are_recorded_then_retried_on_request(tmp_path: Path, capsys
 
 def test_one_sweep_per_output_folder(tmp_path: Path):
     from simulator.errors import IngroupError
-    from simulator.sweep_cli import execute, folder_lock
+    from simulator.files import folder_locked
+    from simulator.sweep_cli import execute
 
     sweep = load_sweep_text(MINI, "mini.yaml")
-    with folder_lock(tmp_path):
+    with folder_locked(tmp_path, shared=False):
         with pytest.raises(IngroupError, match="another ingroup process"):
             execute(sweep, expand(sweep), tmp_path, concurrency=2, retry_failed=False)
     assert not list(tmp_path.glob("*.jsonl"))

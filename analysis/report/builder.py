@@ -8,7 +8,6 @@ the seeds and resampling counts printed on the page, so the page can be regenera
 from __future__ import annotations
 
 import math
-import os
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +19,9 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from simulator.errors import IngroupError, TranscriptError
+from simulator.files import write_atomic
+from simulator.secrets import redact
 from simulator.transcript import Transcript, iter_transcripts
 
 from .. import graphs as gr
@@ -60,11 +62,13 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load(sources: str | Path | Sequence[str | Path]) -> list[Transcript]:
+def load(sources: str | Path | Sequence[str | Path], skipped: list[TranscriptError] | None = None,
+         ) -> list[Transcript]:
+    """The transcripts of every source; with ``skipped``, unreadable files are listed there and left out."""
     items = [sources] if isinstance(sources, (str, Path)) else list(sources)
     out: list[Transcript] = []
     for s in items:
-        out.extend(iter_transcripts(s))
+        out.extend(iter_transcripts(s, skipped=skipped))
     return out
 
 
@@ -281,10 +285,10 @@ def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list
 
 
 def build(transcripts: list[Transcript], analysis: Any | None = None, opts: ReportOptions | None = None,
-          *, analyze: bool = True, judge: Any | None = None) -> ReportResult:
-    """Compute everything and render the page (returned, not written)."""
+          *, analyze: bool = True, judge: Any | None = None, notes: Sequence[str] = ()) -> ReportResult:
+    """Compute everything and render the page (returned, not written); ``notes`` go first on the page."""
     opts = opts or ReportOptions()
-    notes: list[str] = []
+    notes = list(notes)
     if analysis is None and analyze:
         analysis = _analyze(transcripts, opts.task, notes)
     views = conversation_views(transcripts, analysis, by=opts.by)
@@ -410,24 +414,22 @@ def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | N
     tables behind every figure. ``judge``: a second analyzer (e.g. ``analysis.judge.JudgeAnalyzer()``)
     whose labels are shown beside the rules' labels, with an agreement table; statistics use the rules.
     """
-    transcripts = load(sources)
+    skipped: list[TranscriptError] = []
+    transcripts = load(sources, skipped)
+    if not transcripts and skipped:
+        raise IngroupError(f"no readable transcript; {len(skipped)} file(s) skipped, the first: {skipped[0]}")
     if by is not None:
         factors = sorted({k for t in transcripts for k in (t.header.condition or {})})
         if by not in factors:
-            from simulator.errors import IngroupError
-
             raise IngroupError(f"no transcript has a condition factor {by!r}; factors present: "
                                f"{', '.join(factors) or 'none (not a sweep)'}", field="--by")
     opts = ReportOptions(by=by, n_boot=n_boot, n_perm=n_perm, seed=seed, title=title,
                          max_transcripts=max_transcripts, task=task,
                          command=command or _python_call(sources, out, by))
-    result = build(transcripts, analysis, opts, judge=judge)
+    result = build(transcripts, analysis, opts, judge=judge,
+                   notes=[f"skipped (not a readable transcript): {e}" for e in skipped])
     if out is not None:
-        dest = Path(out)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".tmp")
-        tmp.write_text(result.html, encoding="utf-8")
-        os.replace(tmp, dest)  # a reader never sees half a page
+        write_atomic(out, result.html)  # a reader never sees half a page
     return result
 
 
@@ -438,4 +440,6 @@ def _python_call(sources: Any, out: Any, by: str | None) -> str:
 
 
 def command_line(argv: Iterable[str] | None = None) -> str:
-    return "ingroup " + " ".join(shlex.quote(a) for a in (list(argv) if argv is not None else sys.argv[1:]))
+    """The command that made the report, as the page shows it: with every credential redacted (a judge URL
+    may carry a password)."""
+    return redact("ingroup " + " ".join(shlex.quote(a) for a in (list(argv) if argv is not None else sys.argv[1:])))

@@ -1,7 +1,8 @@
 """Model text made safe to show, and cut into highlighted segments.
 
 Nothing here produces HTML: the template receives plain strings and jinja2's autoescape turns every one of
-them into text. What this module adds is (1) neutralising characters that escaping does not cover —
+them into text. What this module adds is (1) neutralising characters that escaping does not cover
+(``simulator.display.neutralise``, shared with the terminal and CSV cells) —
 terminal escape sequences, other control characters, bidirectional overrides that can visually reorder a
 line, lone surrogates that cannot be encoded — and (2) splitting a message into segments so that each
 labelled span can carry its classes and explanation.
@@ -13,29 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-def _table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for c in range(0x20):
-        if c not in (0x09, 0x0A):  # tab and newline are layout, not control
-            table[c] = chr(0x2400 + c)  # the Unicode "control picture": ESC shows as ␛
-    table[0x7F] = "\u2421"
-    for c in range(0x80, 0xA0):
-        table[c] = "\ufffd"
-    # Bidi embeddings, overrides and isolates ("Trojan Source"), and invisible direction marks.
-    for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C):
-        table[c] = "\ufffd"
-    for c in range(0xD800, 0xE000):  # lone surrogates from JSON "\ud800" escapes would break utf-8 output
-        table[c] = "\ufffd"
-    return table
-
-
-_NEUTRAL = _table()
-
-
-def neutralise(text: str) -> str:
-    """Same length as ``text``; control, bidi and surrogate characters replaced by visible stand-ins."""
-    return text.translate(_NEUTRAL)
+from simulator.display import neutralise
 
 
 @dataclass(frozen=True)
