@@ -19,9 +19,10 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Literal, Sequence
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from simulator import importers
 from simulator.errors import IngroupError
@@ -31,9 +32,42 @@ from simulator.transcript import Transcript, iter_transcripts
 from .api import Analyzer, RuleAnalyzer, conversation_key, label_transcript, with_setup
 from .incentives import Separation, separation
 from .labels import FLAGS, REFS, SOCIAL, MessageLabels
+from .labels.vocab import OUTCOMES
 from .measures import agent_measures
 
-_REQUIRED = ("file", "idx")
+
+
+class GoldToken(BaseModel):
+    """One first-person plural token of a LABELS.md record."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)  # annotators' notes are kept
+    token: StrictStr
+    char: StrictInt = Field(ge=0)
+    ref: Literal[REFS] | None  # type: ignore[valid-type]
+    with_: list[StrictStr] | None = Field(default=None, alias="with")
+
+
+class LabelRecord(BaseModel):
+    """One line of a LABELS.md labels file: which message, and the labels a person gave it (null: not
+    judged). Checked on load, so a badly typed record is an error naming its line and field."""
+
+    model_config = ConfigDict(extra="allow")
+    file: StrictStr
+    idx: StrictInt = Field(ge=0)
+    we: list[GoldToken] | None = None
+    cooperative: StrictBool | None = None
+    competitive: StrictBool | None = None
+    adversarial: StrictBool | None = None
+    refusal: StrictBool | None = None
+    off_task: StrictBool | None = None
+    ai_self_reference: StrictBool | None = None
+    observer_reference: StrictBool | None = None
+    identity_claim: list[StrictStr] | None = None
+    reasoning_identity_claim: list[StrictStr] | None = None
+    outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
+
+
+assert set(FLAGS) <= set(LabelRecord.model_fields), "every flag of LABELS.md has a typed field"
 MISSING = "(not judged)"
 _BASELINE_WE = re.compile(r"\bwe\b", re.I)
 
@@ -159,33 +193,29 @@ def load_labels(path: str | Path) -> list[dict[str, Any]]:
     if not p.is_file():
         raise IngroupError("labels file not found", file=str(p))
     out = []
-    with open(p, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise IngroupError(f"not valid JSON ({exc.msg})", file=str(p), line=n) from None
-            if not isinstance(rec, dict):
-                raise IngroupError("each line must be a JSON object (a LABELS.md record)", file=str(p), line=n)
-            for key in _REQUIRED:
-                if key not in rec:
-                    raise IngroupError(f"missing key {key!r}", file=str(p), line=n, field=key)
-            if not isinstance(rec["idx"], int) or rec["idx"] < 0:
-                raise IngroupError("idx must be a non-negative integer", file=str(p), line=n, field="idx")
-            we = rec.get("we")
-            if we is not None:
-                if not isinstance(we, list) or not all(
-                        isinstance(w, dict) and {"token", "char", "ref"} <= w.keys() for w in we):
-                    raise IngroupError("we must be a list of {token, char, ref} objects", file=str(p), line=n,
-                                       field="we")
-                bad = [w["ref"] for w in we if w["ref"] is not None and w["ref"] not in REFS]
-                if bad:
-                    raise IngroupError(f"unknown referent {bad[0]!r} (one of {', '.join(REFS)})", file=str(p),
-                                       line=n, field="we")
-            rec["_line"] = n
-            out.append(rec)
+    try:
+        lines = p.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise IngroupError(f"not UTF-8 text (byte {exc.start})", file=str(p)) from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngroupError(f"not valid JSON ({exc.msg})", file=str(p), line=n) from None
+        if not isinstance(rec, dict):
+            raise IngroupError("each line must be a JSON object (a LABELS.md record)", file=str(p), line=n)
+        try:
+            LabelRecord.model_validate(rec)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            where = ".".join(str(x) for x in e["loc"])
+            got = e.get("input")
+            msg = e["msg"] + (f", not {got!r}" if isinstance(got, (str, int, float, bool)) else "")
+            raise IngroupError(msg, file=str(p), line=n, field=where or None) from None
+        rec["_line"] = n
+        out.append(rec)
     if not out:
         raise IngroupError("no label records", file=str(p))
     return out

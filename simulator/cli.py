@@ -56,7 +56,7 @@ def run_cmd(
     """Run a scenario: one transcript per repetition, written as the conversation goes."""
     import asyncio
 
-    from .display import preview, terminal_safe
+    from .display import preview, shown, terminal_safe
     from .executor import ExecOptions, Executor
     from .files import folder_locked
     from .run import default_provider_factory, plan_runs, resolve
@@ -72,7 +72,7 @@ def run_cmd(
     def show(msg: Message) -> None:
         if quiet:
             return
-        text = terminal_safe(preview(msg.text, 300) if many else msg.text)
+        text = terminal_safe(preview(msg.text, 300) if many else shown(msg.text))
         console.print(f"[bold cyan]{terminal_safe(msg.speaker)}[/] [dim]#{msg.index}[/] {text}", highlight=False)
 
     agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)

@@ -65,6 +65,21 @@ def csv_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+# A terminal shows a message up to this length; the transcript keeps it whole.
+SHOWN_CHARS = 4_000
+
+
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut at ``limit`` characters, with a marker saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … [{len(text) - limit:,} more characters in the transcript]"
+
+
 def preview(text: str, width: int = 100) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    """One line of at most ``width`` characters (spaces collapsed), "…" where it was cut."""
+    head = text[: width * 4]  # enough to fill the width after collapsing spaces, without splitting it all
+    flat = " ".join(head.split())
+    if len(flat) <= width and len(head) == len(text):
+        return flat
+    return flat[: width - 1] + "…"

@@ -24,7 +24,8 @@ EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
 # autogen-agentchat requires agent names to be Python identifiers; we also use them in file names.
 AGENT_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 # Scenario names become file and folder names: no separators, no leading dot.
-SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+# A name becomes part of file names (run ids): no "..", no leading or trailing dot.
+SAFE_NAME = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-]){0,99}$"
 
 
 class _Strict(BaseModel):
@@ -140,7 +141,7 @@ class StopRules(_Strict):
 
 
 class Scenario(_Strict):
-    name: str = Field(pattern=SAFE_NAME)
+    name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     task: str = Field(min_length=1, max_length=500)
     """The contest or task in one line: what the agents were told to do (the analyzers need it)."""

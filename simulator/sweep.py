@@ -30,7 +30,7 @@ from .turns import Schedule
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 
 # Level and factor names go into run ids and file names; '-' is reserved as the separator between levels.
-LEVEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.]{0,39}$"
+LEVEL_NAME = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.]{0,39}(?<!\.)$"
 MAX_RUNS = 100_000
 """More runs than this in one sweep is a typo or a hostile file, not an experiment."""
 
@@ -83,7 +83,7 @@ class LimitSpec(_Strict):
 
 
 class SweepFile(_Strict):
-    name: str = Field(pattern=SAFE_NAME)
+    name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     scenario: str | dict[str, Any]
     """Path of the base scenario, relative to the sweep file, or the scenario itself inline."""
@@ -156,6 +156,8 @@ def sweep_from_data(loc: LocatedData, base_dir: Path) -> Sweep:
     base, base_file = _base_scenario(spec, loc, base_dir)
     library = _library(spec, loc, base_dir)
     _check_levels(spec, loc, base, library)
+    _check_overlaps(spec, loc)
+    _check_run_id_length(spec, base, loc)
     sweep = Sweep(spec, base, base_file, library, loc)
     n = count_runs(sweep)
     if n > MAX_RUNS:
@@ -200,12 +202,12 @@ def _check_levels(spec: SweepFile, loc: LocatedData, base: Scenario, library: Li
     for fname, factor in spec.factors.items():
         if not re.match(LEVEL_NAME, fname):
             raise _err(loc, ("factors", fname), "factor names use letters, digits, '_' and '.' "
-                                                "(no '-': it separates levels in run ids)")
+                                                "(no '-': it separates levels in run ids; no '..')")
         for lname, level in factor.levels.items():
             lpath = ("factors", fname, "levels", lname)
             if not re.match(LEVEL_NAME, lname):
                 raise _err(loc, lpath, "level names use letters, digits, '_' and '.', at most 40 "
-                                       "(no '-': it separates levels in run ids)")
+                                       "(no '-': it separates levels in run ids; no '..', no dot at the end)")
             for agent in level.agents:
                 if agent not in names:
                     raise _err(loc, lpath + ("agents", agent), f"'{agent}' is not one of the agents {names}")
@@ -219,6 +221,46 @@ def _check_levels(spec: SweepFile, loc: LocatedData, base: Scenario, library: Li
                     if agent not in names:
                         raise _err(loc, lpath + ("conditions", i, "agents", j),
                                    f"'{agent}' is not one of the agents {names}")
+
+
+def _touched(factor: Any) -> dict[str, str]:
+    """The scenario fields a factor's levels set, as dotted paths -> the level that sets it first."""
+    out: dict[str, str] = {}
+    for lname, level in factor.levels.items():
+        for dotted in level.set:
+            out.setdefault(dotted, lname)
+        for agent, overrides in level.agents.items():
+            for key in overrides:
+                out.setdefault(f"agents.{agent}.{key}", lname)
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _check_overlaps(spec: SweepFile, loc: LocatedData) -> None:
+    # Two factors that set the same field are not crossed: in each cell the later one silently wins, so
+    # half the design would not be what the file says.
+    seen: list[tuple[str, str, str]] = []
+    for fname, factor in spec.factors.items():
+        touched = _touched(factor)
+        for path, lname in touched.items():
+            for other, opath, olevel in seen:
+                if _overlap(path, opath):
+                    raise _err(loc, ("factors", fname, "levels", lname),
+                               f"sets '{path}', which factor '{other}' (level '{olevel}') sets too: each cell "
+                               "would keep only one of them; set each field in one factor")
+        seen.extend((fname, p, lname) for p, lname in touched.items())
+
+
+def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> None:
+    reps = spec.repetitions or base.repetitions
+    longest = len(spec.name) + sum(1 + max(map(len, f.levels), default=0) for f in spec.factors.values())
+    longest += len(f"-r{reps - 1:03d}")
+    if longest > 200:
+        raise _err(loc, ("factors",), f"run ids would be up to {longest} characters (the limit is 200, a file "
+                                      "name); use shorter sweep or level names")
 
 
 def count_runs(sweep: Sweep) -> int:

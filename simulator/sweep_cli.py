@@ -45,10 +45,18 @@ def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> N
         console.print(f"  ... and {len(runs) - show_runs} more", highlight=False)
 
 
-def check_out_dir(out: Path, runs: list[RunSpec]) -> None:
-    """Refuse to resume into a folder whose finished transcripts came from a different plan: mixing them
-    would put runs of two designs under one condition label."""
+def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None) -> None:
+    """Refuse to resume into a folder whose finished transcripts came from a different plan, or that holds
+    another sweep: mixing them would put runs of two designs under one condition label."""
     from .transcript import iter_records
+
+    if sweep_name is not None and out.is_dir():
+        others = sorted(p.name.removesuffix(".sweep.json") for p in out.glob("*.sweep.json")
+                        if p.name != f"{sweep_name}.sweep.json")
+        if others:
+            raise IngroupError(f"{out} holds the transcripts of sweep '{others[0]}' ({others[0]}.sweep.json); "
+                               f"sweep '{sweep_name}' would be pooled with them by every analysis. Use another "
+                               "--out folder")
 
     for r in runs:
         path = out / f"{r.run_id}.jsonl"
@@ -105,7 +113,7 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
     from .executor import ExecOptions, Executor
     from .run import default_provider_factory
 
-    check_out_dir(out, runs)
+    check_out_dir(out, runs, sweep.name)
     write_manifest(out, sweep, runs)
     state = {"tokens": 0, "cost": 0.0, "cost_known": True, "failed": 0, "skipped": 0}
     prices = sweep.price_table()

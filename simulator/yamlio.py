@@ -49,7 +49,8 @@ def format_path(path: Path_) -> str:
 
 
 def load_yaml_text(text: str, file: str) -> LocatedData:
-    if len(text) > MAX_BYTES:
+    # Count bytes, not characters: 5 million four-byte characters are a 20 MB file.
+    if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ScenarioError(f"file is larger than {MAX_BYTES} bytes", file=file)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -75,6 +76,8 @@ def load_yaml_text(text: str, file: str) -> LocatedData:
 def load_yaml_file(path: str | Path) -> LocatedData:
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > MAX_BYTES:  # before reading: it may be any size
+            raise ScenarioError(f"file is larger than {MAX_BYTES} bytes", file=str(p))
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ScenarioError("no such file", file=str(p)) from None

@@ -75,9 +75,19 @@ def _we_record(t: WeToken) -> dict[str, Any]:
     return out
 
 
+# Labelling time and memory grow with a message's length; a message (or its reasoning) longer than this is
+# labelled on its first LABELLED_CHARS characters, so one 50 MB reply cannot stall an analysis. No
+# conversation of the labelled corpora comes near it (their longest message is under 10,000 characters).
+LABELLED_CHARS = 200_000
+
+
 def label(text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels:
     """Every label of one message. ``reasoning``: private reasoning text beside it, if any (only identity
-    claims are read there; the other labels are about what the others see)."""
+    claims are read there; the other labels are about what the others see). Each is read up to
+    :data:`LABELLED_CHARS` characters."""
+    text = text[:LABELLED_CHARS]
+    if reasoning is not None:
+        reasoning = reasoning[:LABELLED_CHARS]
     doc = make_doc(text)
     tokens = we.find_tokens(doc, ctx)
     out_v, out_ev = outcome.detect(doc, ctx)

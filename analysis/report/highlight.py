@@ -44,13 +44,20 @@ class Segment:
         return "\n".join(dict.fromkeys(self.notes))
 
 
-def segments(text: str, spans: list[Span]) -> list[Segment]:
+# A page holds every transcript: a message longer than this is shown cut, with a marker (a 50 MB reply
+# would otherwise make a page no browser opens). The transcript file keeps it whole.
+SHOWN_CHARS = 20_000
+
+
+def segments(text: str, spans: list[Span], limit: int = SHOWN_CHARS) -> list[Segment]:
     """Cut ``text`` at every span boundary; each piece lists the spans covering it.
 
     Spans may overlap (a "we" inside a cooperative phrase); out-of-range spans are clipped and empty ones
-    dropped, so a buggy offset shows as a missing highlight, never as broken or misplaced markup.
+    dropped, so a buggy offset shows as a missing highlight, never as broken or misplaced markup. Text past
+    ``limit`` characters is left out, and a last segment (class ``cut``) says how much.
     """
-    safe = neutralise(text)
+    hidden = max(0, len(text) - limit)
+    safe = neutralise(text[:limit] if hidden else text)
     n = len(safe)
     clean = [s for s in ((Span(max(0, sp.start), min(n, sp.end), sp.css, sp.note)) for sp in spans)
              if s.start < s.end]
@@ -61,4 +68,7 @@ def segments(text: str, spans: list[Span]) -> list[Segment]:
         # Token marks go last so their colour wins over an evidence underline on the same characters.
         covering.sort(key=lambda s: s.css.startswith("we"))
         out.append(Segment(safe[a:b], [s.css for s in covering], [s.note for s in covering]))
+    if hidden:
+        out.append(Segment(f" … [{hidden:,} more characters not shown; the transcript file has the whole "
+                           "message]", ["cut"], []))
     return out
