@@ -57,3 +57,44 @@ def redact(text: str, env: Mapping[str, str] = os.environ, names: Iterable[str] 
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
     return text
+
+
+def public_url(url: str | None, env: Mapping[str, str] = os.environ) -> str | None:
+    """``url`` fit to write down: no user or password (``https://user:key@host``), no query (``?key=``),
+    no fragment, and any key value left in the path redacted."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:  # an unparsable port or host: keep nothing that could hold a credential
+        return REDACTED
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")), env)
+
+
+# Header names whose values are credentials whatever they look like (OpenRouter, Azure, proxies, gateways).
+_SECRET_HEADER = re.compile(r"(?i)auth|key|token|secret|password|cookie|session|credential|signature")
+
+
+def redact_headers(headers: Mapping[str, str] | None, env: Mapping[str, str] = os.environ) -> dict[str, str] | None:
+    """Headers fit to write down: credential-like names get [REDACTED], other values go through :func:`redact`."""
+    if headers is None:
+        return None
+    return {k: REDACTED if _SECRET_HEADER.search(k) else redact(str(v), env) for k, v in headers.items()}
+
+
+def redact_data(value: object, env: Mapping[str, str] = os.environ) -> object:
+    """A JSON-like value (an ``extra_body``) with secrets removed: values under credential-like keys become
+    [REDACTED], every string goes through :func:`redact`."""
+    if isinstance(value, dict):
+        return {k: REDACTED if isinstance(k, str) and _SECRET_HEADER.search(k) and isinstance(v, str)
+                else redact_data(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v, env) for v in value]
+    if isinstance(value, str):
+        return redact(value, env)
+    return value
