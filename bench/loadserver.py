@@ -4,6 +4,14 @@ Speaks the OpenAI chat-completions (``POST /v1/chat/completions``) and Anthropic
 (``POST /v1/messages``) wire formats on 127.0.0.1, with configurable latency and jitter, and injected
 429s (with ``retry-after``), 500s and hung requests (never answered; the client's timeout ends them).
 
+It also answers as today's reasoning models do, for the tests of what reaches a transcript: reasoning text
+in ``message.reasoning_content`` (DeepSeek, vLLM) or ``message.reasoning`` (OpenRouter) with
+``completion_tokens_details.reasoning_tokens`` (``reasoning_field``), Anthropic ``thinking`` blocks when the
+request enables thinking, a 400 like OpenAI's for ``temperature``, ``top_p`` or ``max_tokens`` sent to an
+o-series or gpt-5 model, a ``system_fingerprint`` and ``x-request-id``, and optionally another model name
+than the one asked for (``served_model``, as a local server behind an OpenAI-style URL does).
+``record_requests`` keeps each request's body and headers (``LoadServer.requests``).
+
 Answers are a pure function of the request's model, system prompt and messages, so a resumed sweep can be
 compared line by line with an uninterrupted one. Fault injection and latency jitter are random (seeded).
 A deterministic small fraction of replies say "I lose", so conversations end at varied lengths.
@@ -28,6 +36,7 @@ import asyncio
 import hashlib
 import json
 import random
+import re
 import signal
 import sys
 import threading
@@ -54,6 +63,14 @@ class LoadConfig:
     lose_rate: float = 0.08
     """Fraction of replies (chosen by request hash, so deterministically) that contain "I lose"."""
     seed: int = 0
+    reasoning_field: str | None = None
+    """OpenAI format: also return :data:`REASONING_TEXT` in this message field (``reasoning_content`` or
+    ``reasoning``)."""
+    served_model: str | None = None
+    """Answer with this model name whatever was asked (a substituted model)."""
+    reject_reasoning_sampling: bool = True
+    """Answer 400 to temperature/top_p/penalties/max_tokens for o-series and gpt-5 names, as OpenAI does."""
+    record_requests: bool = False
 
 
 @dataclass
@@ -70,6 +87,13 @@ class Counters:
 
     def snapshot(self) -> dict[str, Any]:
         return {**asdict(self), "by_format": dict(self.by_format)}
+
+
+REASONING_TEXT = ("The other assistant is pushing back. I am Qwen, trained by Alibaba, so I should answer "
+                  "the last point directly and stay polite.")
+"""The reasoning the server returns beside a reply (an identity claim the analyzers must find apart)."""
+_REASONING_MODEL = re.compile(r"(?:^|/)(?:o\d+(?:-|$)|gpt-5)")
+_REJECTED_BY_REASONING_MODELS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens")
 
 
 # --- deterministic replies ---------------------------------------------------------------------------
@@ -152,6 +176,8 @@ class LoadServer:
         self.config = LoadConfig(**{**asdict(config or LoadConfig()), **overrides})
         self.port = port
         self.counters = Counters()
+        self.requests: list[dict[str, Any]] = []
+        """With ``record_requests``: ``{"path", "body", "headers"}`` of every request, in arrival order."""
         self._rng = random.Random(self.config.seed)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -187,6 +213,7 @@ class LoadServer:
 
     def reset_counters(self) -> None:
         self.counters = Counters()
+        self.requests = []
 
     # -- fault injection ------------------------------------------------------------------------------
 
@@ -220,6 +247,8 @@ class LoadServer:
         except ValueError as exc:
             self.counters.bad_requests += 1
             return None, _error(fmt, 400, "invalid_request_error", f"bad request: {exc}")
+        if self.config.record_requests:
+            self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
         if body.get("stream"):
             self.counters.bad_requests += 1
             return None, _error(fmt, 400, "invalid_request_error", "streaming is not supported by the load server")
@@ -249,6 +278,13 @@ class LoadServer:
             return stop
         assert body is not None
         model = str(body.get("model", ""))
+        if self.config.reject_reasoning_sampling and _REASONING_MODEL.search(model.lower()):
+            for name in _REJECTED_BY_REASONING_MODELS:
+                if name in body:
+                    self.counters.bad_requests += 1
+                    hint = " Use 'max_completion_tokens' instead." if name == "max_tokens" else ""
+                    return _error("openai", 400, "invalid_request_error",
+                                  f"Unsupported parameter: '{name}' is not supported with this model.{hint}")
         system_parts: list[str] = []
         convo: list[tuple[str, str]] = []
         for m in body["messages"]:
@@ -263,17 +299,24 @@ class LoadServer:
         text = deterministic_reply(model, system, convo, self.config.lose_rate)
         prompt_tokens = _tokens(system) + sum(_tokens(t) + 4 for _, t in convo)
         completion_tokens = _tokens(text)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        usage: dict[str, Any] = {}
+        if self.config.reasoning_field:
+            message[self.config.reasoning_field] = REASONING_TEXT
+            completion_tokens += _tokens(REASONING_TEXT)
+            usage["completion_tokens_details"] = {"reasoning_tokens": _tokens(REASONING_TEXT)}
         self.counters.served += 1
+        rid = _digest(text + model)
         return _json({
-            "id": "chatcmpl-" + _digest(text + model),
+            "id": "chatcmpl-" + rid,
             "object": "chat.completion",
             "created": 1_700_000_000,
-            "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop", "logprobs": None}],
+            "model": self.config.served_model or model,
+            "system_fingerprint": "fp_loadserver",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
-        })
+                      "total_tokens": prompt_tokens + completion_tokens, **usage},
+        }, headers={"x-request-id": "req_" + rid})
 
     async def _anthropic(self, request: web.Request) -> web.Response:
         body, stop = await self._common(request, "anthropic")
@@ -284,21 +327,32 @@ class LoadServer:
         if not isinstance(body.get("max_tokens"), int):
             self.counters.bad_requests += 1
             return _error("anthropic", 400, "invalid_request_error", "max_tokens: Field required")
+        thinking = body.get("thinking")
+        blocks: list[dict[str, Any]] = []
+        if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+            budget = thinking.get("budget_tokens")
+            if not isinstance(budget, int) or budget < 1024 or budget >= body["max_tokens"]:
+                self.counters.bad_requests += 1
+                return _error("anthropic", 400, "invalid_request_error",
+                              "thinking.budget_tokens: must be at least 1024 and less than max_tokens")
+            blocks.append({"type": "thinking", "thinking": REASONING_TEXT, "signature": "sig-" + _digest(model)})
         system = _text_of(body.get("system", ""))
         convo = [(str(m.get("role", "")), _text_of(m.get("content"))) for m in body["messages"] if isinstance(m, dict)]
         text = deterministic_reply(model, system, convo, self.config.lose_rate)
+        blocks.append({"type": "text", "text": text})
         self.counters.served += 1
+        rid = _digest(text + model)
         return _json({
-            "id": "msg_" + _digest(text + model),
+            "id": "msg_" + rid,
             "type": "message",
             "role": "assistant",
-            "model": model,
-            "content": [{"type": "text", "text": text}],
+            "model": self.config.served_model or model,
+            "content": blocks,
             "stop_reason": "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": _tokens(system) + sum(_tokens(t) + 4 for _, t in convo),
-                      "output_tokens": _tokens(text)},
-        })
+                      "output_tokens": _tokens(text) + (_tokens(REASONING_TEXT) if len(blocks) > 1 else 0)},
+        }, headers={"request-id": "req_" + rid})
 
     async def _models(self, request: web.Request) -> web.Response:
         return _json({"object": "list", "data": [{"id": "load-server", "object": "model", "owned_by": "bench"}]})
@@ -335,6 +389,10 @@ class ServerHandle:
     @property
     def counters(self) -> Counters:
         return self.server.counters
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.server.requests
 
     def reset_counters(self) -> None:
         self._loop.call_soon_threadsafe(self.server.reset_counters)

@@ -3,12 +3,12 @@
 Why not AssistantAgent: it adds every incoming message, the agent's own opening included, to its context
 as a user message. Here each agent sees its own turns (the opening too) as assistant turns and everyone
 else's as user turns, and speaker names reach every provider the same way (the scenario's
-``speaker_names``), whatever the vendor.
+``speaker_names``), whatever the vendor. Only the visible text of a turn enters any context: reasoning stays
+in the call record the transcript gets (:meth:`ProviderAgent.take_call`).
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Sequence
@@ -21,11 +21,10 @@ from autogen_core.models import RequestUsage
 
 from .providers.base import Provider, Turn
 from .providers.scripted import ScriptExhausted
+from .reasoning import split_think_tags
 from .retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
-from .scenario import AgentSpec
-from .transcript import now_iso
-
-CALL_KEY = "ingroup.call"
+from .scenario import AgentSpec, Sampling
+from .transcript import CallRecord, now_iso
 
 
 class ProviderAgent(BaseChatAgent):
@@ -38,6 +37,7 @@ class ProviderAgent(BaseChatAgent):
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         seed: int = 0,
+        sampling: Sampling | None = None,
     ) -> None:
         super().__init__(spec.name, description=f"{spec.name} ({spec.provider}:{spec.model})")
         self.spec = spec
@@ -47,7 +47,10 @@ class ProviderAgent(BaseChatAgent):
         self._retry = retry or RetryPolicy(timeout_s=spec.timeout_s)
         self._limiter = limiter
         self._rng = random.Random(seed)
+        self._sampling = sampling or spec.sampling
+        """What each call asks for: the scenario's sampling with the run's seed."""
         self._history: list[Turn] = []
+        self._calls: dict[str, CallRecord] = {}
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -71,7 +74,7 @@ class ProviderAgent(BaseChatAgent):
         turns = list(self._history)
         try:
             completion = await call_with_retry(
-                lambda: self.provider.complete(self._system, turns, self.spec.sampling),
+                lambda: self.provider.complete(self._system, turns, self._sampling),
                 self._retry, self._limiter, self._rng, stats,
             )
         except ScriptExhausted as exc:
@@ -83,24 +86,45 @@ class ProviderAgent(BaseChatAgent):
             return Response(chat_message=StopMessage(content=f"error: {type(exc).__name__}: {exc}",
                                                      source=self.name))
         latency = time.perf_counter() - t0
-        self._history.append(Turn("assistant", completion.text, self.name))
-        call = {
-            "started_at": started,
-            "ended_at": now_iso(),
-            "latency_s": round(latency, 4),
-            "applied": completion.applied,
-            "unsupported": completion.unsupported,
-            "finish_reason": completion.finish_reason,
-            "attempts": stats.attempts,
-            "prompt_tokens": completion.prompt_tokens,
-            "completion_tokens": completion.completion_tokens,
-            "scripted": self.spec.provider == "scripted",
-        }
+        text, reasoning = completion.text, completion.reasoning
+        reasoning_format = completion.reasoning_format
+        if self.spec.think_tags:
+            text, tagged = split_think_tags(text)
+            if tagged is not None:
+                reasoning = tagged if reasoning is None else f"{reasoning}\n\n{tagged}"
+                reasoning_format = reasoning_format or "think_tags"
+        self._history.append(Turn("assistant", text, self.name))
+        call = CallRecord(
+            reasoning=reasoning,
+            reasoning_tokens=completion.reasoning_tokens,
+            reasoning_format=reasoning_format,  # type: ignore[arg-type]
+            redacted_reasoning=completion.redacted_reasoning,
+            started_at=started,
+            ended_at=now_iso(),
+            latency_s=round(latency, 4),
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            applied=completion.applied,
+            unsupported=completion.unsupported,
+            request_rules=completion.request_rules or None,
+            finish_reason=completion.finish_reason,
+            served_model=completion.model,
+            system_fingerprint=completion.system_fingerprint,
+            request_id=completion.request_id,
+            response_id=completion.response_id,
+            scripted=self.spec.provider == "scripted",
+            attempts=stats.attempts,
+        )
         usage = RequestUsage(prompt_tokens=completion.prompt_tokens or 0,
                              completion_tokens=completion.completion_tokens or 0)
-        msg = TextMessage(source=self.name, content=completion.text, models_usage=usage,
-                          metadata={CALL_KEY: json.dumps(call)})
+        msg = TextMessage(source=self.name, content=text, models_usage=usage)
+        self._calls[msg.id] = call
         return Response(chat_message=msg)
+
+    def take_call(self, message_id: str) -> CallRecord | None:
+        """The record of the call that produced message ``message_id`` (handed over once: the transcript
+        writes it, and the agent keeps no growing store)."""
+        return self._calls.pop(message_id, None)
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         self._history.clear()

@@ -76,7 +76,8 @@ def run_cmd(
         console.print(f"[bold cyan]{terminal_safe(msg.speaker)}[/] [dim]#{msg.index}[/] {text}", highlight=False)
 
     agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)
-    console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}", highlight=False)
+    console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}; "
+                  f"seed {runs[0].scenario.seed}", highlight=False)
     executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, team=team),  # type: ignore[arg-type]
                         on_message=show)
     try:
@@ -87,10 +88,12 @@ def run_cmd(
         err_console.print(f"interrupted; the transcripts written so far are in {terminal_safe(str(out))} "
                           "(an unfinished one has no footer)", highlight=False)
         raise
-    _print_outcomes(outcomes)
+    raise typer.Exit(_print_outcomes(outcomes))
 
 
-def _print_outcomes(outcomes: list) -> None:
+def _print_outcomes(outcomes: list) -> int:
+    """The outcome table and the analyzers' summaries of the finished conversations; failures on stderr.
+    Returns the exit code: 1 when any conversation failed for good."""
     from rich.table import Table
 
     from .display import terminal_safe
@@ -99,7 +102,8 @@ def _print_outcomes(outcomes: list) -> None:
     table = Table(title="conversations", title_justify="left")
     for col in ("run", "status", "turns", "stop", "tokens in/out"):
         table.add_column(col, overflow="fold")
-    done = [o.path for o in outcomes if o.path.exists()]
+    # A failed conversation gets no summary: measures of a cut-off run read as results.
+    done = [o.path for o in outcomes if o.status != "failed" and o.path.exists()]
     summaries = [line for summary in _run_summaries for line in summary(done)]
     for o in outcomes:
         turns, stop = o.turns, o.stop_reason
@@ -115,7 +119,12 @@ def _print_outcomes(outcomes: list) -> None:
         console.print(line, highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
-        console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or '')}", highlight=False)
+        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
+                          highlight=False)
+    if failed:
+        err_console.print(f"{len(failed)} of {len(outcomes)} conversation(s) failed; their transcripts keep the "
+                          "error in the footer", highlight=False)
+    return 1 if failed else 0
 
 
 # One line of measures per finished transcript, printed after a run: the composition root (analysis.cli)

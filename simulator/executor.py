@@ -66,13 +66,18 @@ class RunOutcome:
     completion_tokens: int = 0
 
 
-def transcript_state(path: Path) -> State:
-    if not path.exists():
-        return "absent"
+def _footer(path: Path) -> dict | None:
     footer = None
     for _, obj, _raw in iter_records(path):
         if obj is not None and obj.get("type") == "footer":
             footer = obj
+    return footer
+
+
+def transcript_state(path: Path) -> State:
+    if not path.exists():
+        return "absent"
+    footer = _footer(path)
     if footer is None:
         return "partial"
     return "failed" if footer.get("stop_reason") == "error" else "complete"
@@ -131,8 +136,14 @@ class Executor:
         for r in runs:
             path = self.out_dir / f"{r.run_id}.jsonl"
             state = transcript_state(path)
-            if state == "complete" or (state == "failed" and not self.options.retry_failed):
+            if state == "complete":
                 done.append(RunOutcome(r.run_id, "skipped", path))
+                continue
+            if state == "failed" and not self.options.retry_failed:
+                # Still failed for good: a resumed sweep must not count it as done (nor exit 0).
+                footer = _footer(path) or {}
+                done.append(RunOutcome(r.run_id, "failed", path, footer.get("turns") or 0, "error",
+                                       footer.get("error") or "failed in an earlier run (--retry-failed redoes it)"))
                 continue
             if state == "partial":
                 _move_aside(path, ".partial")
@@ -142,11 +153,12 @@ class Executor:
         return todo, done
 
     async def preflight(self, runs: list[RunSpec]) -> None:
-        """Set up each distinct provider once, so a missing key fails before any transcript is written."""
-        seen: set[tuple[str, str, str, str]] = set()
+        """Set up each distinct provider once, so a missing key or a request a model would refuse on every
+        call (``providers.anthropic.check_thinking``) fails before any transcript is written."""
+        seen: set[tuple[str, str, str, str, str]] = set()
         for r in runs:
             for a in r.scenario.agents:
-                key = (a.provider, a.model, a.base_url or "", a.api_key_env or "")
+                key = (a.provider, a.model, a.base_url or "", a.api_key_env or "", a.sampling.model_dump_json())
                 if key in seen:
                     continue
                 seen.add(key)

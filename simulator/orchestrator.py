@@ -17,11 +17,12 @@ from typing import Any, Callable, Iterator, Literal
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
 
-from .agent import CALL_KEY, ProviderAgent
-from .providers.base import Provider
+from .agent import ProviderAgent
+from .providers.base import Provenance, Provider
 from .retry import RateLimiter, RetryPolicy
-from .scenario import AgentSpec, Scenario
-from .secrets import public_url, redact, redact_data
+from .scenario import AgentSpec, Sampling, Scenario
+from .secrets import public_url, redact, redact_data, redact_headers, redact_strings
+from .seeds import pick_seed, repetition_seed
 from .stops import build_termination
 from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from .team import SequentialTeam
@@ -46,10 +47,17 @@ class RunSpec:
     condition: dict[str, Any] = field(default_factory=dict)
     scenario_file: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.scenario.seed is None:
+            # Planners pick the base seed once per plan (plan_runs, sweep.expand); a run built by hand still
+            # gets one, written into its scenario record so the header says how to reproduce it.
+            self.scenario = self.scenario.model_copy(update={"seed": pick_seed()})
+
     @property
     def seed(self) -> int:
-        # Distinct, reproducible seed per repetition.
-        return self.scenario.seed * 1_000_003 + self.repetition
+        """This repetition's seed (``simulator.seeds``): distinct per repetition, the same on a rerun."""
+        assert self.scenario.seed is not None  # set in __post_init__
+        return repetition_seed(self.scenario.seed, self.repetition)
 
 
 @dataclass
@@ -59,11 +67,20 @@ class ConversationResult:
     footer: Footer
 
 
-def run_seeded_sampling(spec: AgentSpec, seed: int) -> AgentSpec:
-    # The embedded model samples with a seed of its own; give it the run's seed so a rerun is identical.
-    if spec.provider == "embedded" and spec.sampling.seed is None:
-        return spec.model_copy(update={"sampling": spec.sampling.model_copy(update={"seed": seed})})
-    return spec
+def agent_seed(spec: AgentSpec, run: RunSpec) -> int | None:
+    """The seed sent to ``spec``'s model in ``run``: the run's seed, or, when the agent names a seed of its
+    own, one derived from it for this repetition (sending it unchanged made repetitions identical)."""
+    if spec.provider == "scripted":
+        return None
+    if spec.sampling.seed is not None:
+        return repetition_seed(spec.sampling.seed, run.repetition)
+    return run.seed
+
+
+def run_sampling(spec: AgentSpec, run: RunSpec) -> Sampling:
+    """What each of the agent's calls asks for in this run: its sampling with the run's seed."""
+    seed = agent_seed(spec, run)
+    return spec.sampling if seed is None else spec.sampling.model_copy(update={"seed": seed})
 
 
 _SCENARIO_RECORDS: contextvars.ContextVar[dict[int, tuple[Scenario, dict[str, Any], str]] | None] = \
@@ -86,25 +103,49 @@ def _scenario_record(s: Scenario) -> tuple[dict[str, Any], str]:
     cache = _SCENARIO_RECORDS.get()
     if cache is not None and (hit := cache.get(id(s))) is not None and hit[0] is s:
         return hit[1], hit[2]
-    record, digest = redact_data(json.loads(s.canonical_json())), s.content_hash()
+    record, digest = _scenario_record_redacted(redact_strings(json.loads(s.canonical_json()))), s.content_hash()
     if cache is not None:
         cache[id(s)] = (s, record, digest)  # holding s keeps its id from being reused
     return record, digest
 
 
-def _header(run: RunSpec, agents: list[AgentSpec], team: str) -> Header:
+def provenance_of(provider: Provider, system: str) -> Provenance:
+    # Test doubles and third-party providers may not say where they run; nothing is recorded for them.
+    describe = getattr(provider, "provenance", None)
+    return describe(system) if callable(describe) else Provenance()
+
+
+def _agent_info(a: AgentSpec, run: RunSpec, where: Provenance) -> AgentInfo:
+    return AgentInfo(
+        name=a.name, provider=a.provider, model=a.model, base_url=public_url(a.base_url),
+        system_prompt=a.system_prompt(), sampling=a.sampling.asked(), team=a.team, incentive=a.incentive,
+        substituted_from=a.substituted_from, effective_base_url=public_url(where.base_url),
+        base_url_from=where.base_url_from, served_model=where.served_model,
+        rendered_system_prompt=where.rendered_system_prompt, seed=agent_seed(a, run), think_tags=a.think_tags,
+        extra_body=redact_data(a.extra_body) if a.extra_body is not None else None,  # type: ignore[arg-type]
+        extra_headers=redact_headers(a.extra_headers),
+    )
+
+
+def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
+    # Header values are secrets by their name, not their look (X-Api-Key: abc): redact them structurally.
+    for agent in record.get("agents") or []:
+        if isinstance(agent, dict):
+            if isinstance(agent.get("extra_headers"), dict):
+                agent["extra_headers"] = redact_headers(agent["extra_headers"])
+            if agent.get("extra_body") is not None:
+                agent["extra_body"] = redact_data(agent["extra_body"])
+    return record
+
+
+def _header(run: RunSpec, agents: list[AgentSpec], team: str, where: list[Provenance]) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
         run_id=run.run_id,
         scenario_name=s.name,
         task=s.task,
-        agents=[
-            AgentInfo(name=a.name, provider=a.provider, model=a.model, base_url=public_url(a.base_url),
-                      system_prompt=a.system_prompt(), sampling=a.sampling.asked(), team=a.team,
-                      incentive=a.incentive, substituted_from=a.substituted_from)
-            for a in agents
-        ],
+        agents=[_agent_info(a, run, w) for a, w in zip(agents, where)],
         speaker_names=s.speaker_names,
         seed=run.seed,
         repetition=run.repetition,
@@ -137,18 +178,19 @@ async def run_conversation(
     if team not in TEAMS:
         raise ValueError(f"unknown team {team!r}; choose one of {', '.join(TEAMS)}")
     s = run.scenario
-    agents_specs = [run_seeded_sampling(a, run.seed) for a in s.agents]
+    agents_specs = list(s.agents)
     names = [a.name for a in agents_specs]
     path = Path(out_dir) / f"{run.run_id}.jsonl"
     providers: list[Provider] = []
     try:
         for a in agents_specs:
             providers.append(make_provider(a))
+        where = [provenance_of(p, a.system_prompt()) for a, p in zip(agents_specs, providers)]
     except BaseException:
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, team), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, team, where), fsync=fsync)
     index = 0
 
     def record(msg: Message) -> None:
@@ -164,9 +206,11 @@ async def run_conversation(
     termination = build_termination(s.stop, names, schedule.peek)
     participants = [
         ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
-                      limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i)
+                      limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
+                      sampling=run_sampling(a, run))
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
+    by_name = {agent.name: agent for agent in participants}
     if team == "group-chat":
         chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
                                                                         termination_condition=termination)
@@ -183,14 +227,11 @@ async def run_conversation(
             elif isinstance(item, StopMessage) and item.content.startswith("error: "):
                 error = redact(item.content[len("error: "):])[:2000]
             elif isinstance(item, BaseTextChatMessage) and not isinstance(item, StopMessage):
-                call = json.loads(item.metadata.get(CALL_KEY, "{}"))
+                speaker = by_name.get(item.source)
+                call = speaker.take_call(item.id) if speaker is not None else None
                 record(Message(
                     index=index, speaker=item.source, recipients=[n for n in names if n != item.source],
-                    text=item.content, started_at=call.get("started_at"), ended_at=call.get("ended_at"),
-                    latency_s=call.get("latency_s"), prompt_tokens=call.get("prompt_tokens"),
-                    completion_tokens=call.get("completion_tokens"), applied=call.get("applied"),
-                    unsupported=call.get("unsupported"), finish_reason=call.get("finish_reason"),
-                    scripted=bool(call.get("scripted")), attempts=call.get("attempts"),
+                    text=item.content, **(dict(call) if call is not None else {}),
                 ))
                 index += 1
         finished = True

@@ -11,6 +11,7 @@ from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
 from .orchestrator import ProviderFactory, RunSpec
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
+from .seeds import pick_seed
 
 
 def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
@@ -29,8 +30,11 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
 
 def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
     """One RunSpec per repetition. Ids carry a start stamp and a random part, so running a file again, or
-    in several processes at the same second, never collides (transcripts are also created exclusively)."""
+    in several processes at the same second, never collides (transcripts are also created exclusively). A
+    scenario with no seed gets one picked here, recorded in every header (``--seed`` reproduces the run)."""
     stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
+    if scenario.seed is None:
+        scenario = scenario.model_copy(update={"seed": pick_seed()})
     return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
                     scenario_file=scenario_file)
             for rep in range(scenario.repetitions)]

@@ -44,9 +44,21 @@ class Sampling(_Strict):
     frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     presence_penalty: float | None = Field(default=None, ge=-2, le=2)
     stop: list[str] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
+    """How hard a reasoning model thinks (OpenAI o-series and gpt-5 ``reasoning_effort``; OpenAI-compatible
+    servers get it as is)."""
+    thinking_budget: int | None = Field(default=None, ge=1024, le=128_000)
+    """Anthropic extended thinking: ``thinking: {type: enabled, budget_tokens: N}`` (the API's minimum is 1024;
+    ``max_tokens`` must be larger, and defaults to the budget plus 1024)."""
 
     def asked(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+# Request fields ingroup writes itself: an extra_body that set them would silently override the scenario's
+# model, messages or sampling (and the record of what was applied).
+_MANAGED_BODY_KEYS = frozenset(Sampling.model_fields) | {
+    "model", "messages", "system", "stream", "max_completion_tokens", "stop_sequences", "thinking"}
 
 
 class AgentSpec(_Strict):
@@ -73,6 +85,15 @@ class AgentSpec(_Strict):
     """For ``scripted`` agents: the fixed lines spoken in turn (an interviewer, say)."""
     substituted_from: dict[str, str] | None = None
     """Set by ``--embedded``: the provider and model the scenario file asked for."""
+    extra_body: dict[str, Any] | None = None
+    """For ``openai``/``anthropic``: extra fields merged into every request body (OpenRouter's ``provider``
+    routing, a server's own options). Recorded in the header with secrets redacted."""
+    extra_headers: dict[str, str] | None = None
+    """For ``openai``/``anthropic``: extra HTTP headers on every request (OpenRouter's ``HTTP-Referer``).
+    Recorded with credential-like values redacted."""
+    think_tags: bool = False
+    """Move ``<think>...</think>`` sections of the reply (DeepSeek R1 and kin on local servers) out of the
+    text into the message's reasoning, so the other agents do not see them."""
 
     @model_validator(mode="after")
     def _scripted_lines(self) -> "AgentSpec":
@@ -80,6 +101,14 @@ class AgentSpec(_Strict):
             raise ValueError("a scripted agent needs 'lines', the fixed lines it speaks")
         if self.provider != "scripted" and self.lines is not None:
             raise ValueError("'lines' is only for provider: scripted")
+        if self.provider not in ("openai", "anthropic"):
+            for name in ("extra_body", "extra_headers"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"'{name}' is only for provider: openai or anthropic (HTTP requests)")
+        clash = sorted(set(self.extra_body or {}) & _MANAGED_BODY_KEYS)
+        if clash:
+            raise ValueError(f"extra_body may not set {', '.join(clash)}: ingroup sets these itself "
+                             "(use the agent's model and sampling options)")
         return self
 
     def system_prompt(self) -> str:
@@ -152,7 +181,9 @@ class Scenario(_Strict):
     speaker_names: Literal["none", "prefix"] = "none"
     """How speaker names reach every provider: not at all, or as a ``Name: `` prefix on others' turns."""
     repetitions: int = Field(default=1, ge=1, le=100_000)
-    seed: int = 0
+    seed: int | None = None
+    """Base of every repetition's seed (``simulator.seeds``). Unset: ``ingroup run`` picks one and records it
+    in the header's scenario, so ``--seed`` reproduces the run."""
     metadata: dict[str, Any] = {}
     """Free-form facts about the run (condition names set by a sweep, for instance)."""
 

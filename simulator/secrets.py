@@ -175,20 +175,21 @@ def redact(text: str, env: Mapping[str, str] = os.environ, names: Iterable[str] 
     return text
 
 
-def redact_data(data: Any, env: Mapping[str, str] = os.environ, names: Iterable[str] = ()) -> Any:
+def redact_strings(data: Any, env: Mapping[str, str] = os.environ, names: Iterable[str] = ()) -> Any:
     """A copy of JSON-like ``data`` with every string redacted (a scenario record embedded in a header):
     redacting each string, not the serialised JSON, so no replacement can span or break its syntax."""
     if isinstance(data, str):
         return redact(data, env, names)
     if isinstance(data, dict):
-        return {k: redact_data(v, env, names) for k, v in data.items()}
+        return {k: redact_strings(v, env, names) for k, v in data.items()}
     if isinstance(data, list):
-        return [redact_data(v, env, names) for v in data]
+        return [redact_strings(v, env, names) for v in data]
     return data
 
 
-def public_url(url: str | None) -> str | None:
-    """A base URL as a transcript may keep it: scheme, host, port and path, no user-info or query."""
+def public_url(url: str | None, env: Mapping[str, str] = os.environ) -> str | None:
+    """``url`` fit to write down: no user or password (``https://user:key@host``), no query (``?key=``),
+    no fragment, and any key value left in the path redacted."""
     if not url:
         return url
     from urllib.parse import urlsplit, urlunsplit
@@ -198,6 +199,30 @@ def public_url(url: str | None) -> str | None:
         netloc = parts.hostname or ""
         if parts.port:
             netloc += f":{parts.port}"
-    except ValueError:  # a malformed port or bracket: keep what the redaction leaves
-        return redact(url.split("?", 1)[0])
-    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
+    except ValueError:  # an unparsable port or host: keep nothing that could hold a credential
+        return REDACTED
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")), env)
+
+
+# Header names whose values are credentials whatever they look like (OpenRouter, Azure, proxies, gateways).
+_SECRET_HEADER = re.compile(r"(?i)auth|key|token|secret|password|cookie|session|credential|signature")
+
+
+def redact_headers(headers: Mapping[str, str] | None, env: Mapping[str, str] = os.environ) -> dict[str, str] | None:
+    """Headers fit to write down: credential-like names get [REDACTED], other values go through :func:`redact`."""
+    if headers is None:
+        return None
+    return {k: REDACTED if _SECRET_HEADER.search(k) else redact(str(v), env) for k, v in headers.items()}
+
+
+def redact_data(value: object, env: Mapping[str, str] = os.environ) -> object:
+    """A JSON-like value (an ``extra_body``) with secrets removed: values under credential-like keys become
+    [REDACTED], every string goes through :func:`redact`."""
+    if isinstance(value, dict):
+        return {k: REDACTED if isinstance(k, str) and _SECRET_HEADER.search(k) and isinstance(v, str)
+                else redact_data(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v, env) for v in value]
+    if isinstance(value, str):
+        return redact(value, env)
+    return value

@@ -25,6 +25,7 @@ from .executor import RUN_ID, Limits
 from .orchestrator import RunSpec
 from .prices import cost_of
 from .run import resolve
+from .seeds import named_seed
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
 from .turns import Schedule
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
@@ -369,8 +370,10 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
         scenario = cell_scenario(sweep, levels)
         if sweep.spec.max_turns is not None:
             scenario = with_max_turns(scenario, sweep.spec.max_turns)
+        # No seed anywhere: one from the sweep's name, so a resumed sweep plans the very same runs.
+        seed = sweep.spec.seed if sweep.spec.seed is not None else scenario.seed
         scenario = resolve(scenario, embedded=embedded, max_turns=max_turns, repetitions=reps,
-                           seed=sweep.spec.seed)
+                           seed=seed if seed is not None else named_seed(sweep.name))
         if embedded and sweep.spec.embedded_sampling is not None:
             scenario = _with_embedded_sampling(scenario, sweep.spec.embedded_sampling)
         for rep in range(reps):

@@ -205,14 +205,16 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
         table.add_row(terminal_safe(key), str(row["done"]), str(row["failed"]))
     console.print(table)
     failed = [o for o in outcomes if o.status == "failed"]
+    from .cli import err_console
+
     for o in failed:
-        console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
-                      highlight=False)
+        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
+                          highlight=False)
     complete = sum(row["done"] for row in by_cell.values())
     console.print(f"{complete} of {len(runs)} run(s) complete; transcripts in {out}", highlight=False)
     if failed:
-        console.print("failed runs keep their transcript with the error; --retry-failed runs them again",
-                      highlight=False)
+        err_console.print(f"{len(failed)} run(s) failed; failed runs keep their transcript with the error; "
+                          "--retry-failed runs them again", highlight=False)
     return 1 if failed or complete < len(runs) else 0
 
 

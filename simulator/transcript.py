@@ -12,14 +12,17 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TranscriptError
 from .files import ensure_dir, open_new
 
-SCHEMA = "ingroup.transcript/1"
+SCHEMA = "ingroup.transcript/2"
+SCHEMAS_READ = ("ingroup.transcript/1", SCHEMA)
+"""Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
+model, request ids, seeds per agent); every /2 field is optional, so /1 files read as they are."""
 
 
 def now_iso() -> str:
@@ -29,6 +32,15 @@ def now_iso() -> str:
 class _Record(BaseModel):
     # Readers must accept records written by newer minor versions, so unknown keys are kept, not rejected.
     model_config = ConfigDict(extra="allow")
+
+
+BaseUrlFrom = Literal["scenario", "environment", "default"]
+ReasoningFormat = Literal["reasoning_content", "reasoning", "reasoning_details", "thinking", "think_tags",
+                          "imported"]
+"""Where a message's reasoning came from: an OpenAI-compatible ``reasoning_content`` field (DeepSeek, vLLM,
+llama.cpp), a ``reasoning`` field (OpenRouter, Ollama), ``reasoning_details`` texts or summaries (OpenRouter),
+Anthropic ``thinking`` blocks, ``<think>`` tags in the reply (``think_tags``), or an imported log."""
+REASONING_FORMATS: tuple[str, ...] = get_args(ReasoningFormat)
 
 
 class AgentInfo(_Record):
@@ -46,6 +58,25 @@ class AgentInfo(_Record):
     substituted_from: dict[str, str] | None = None
     styled_after: str | None = None
     """For conversations written by hand: the model whose style the text imitates (no model wrote it)."""
+    effective_base_url: str | None = None
+    """The server the agent's requests went to, wherever it came from (``base_url_from``), credentials
+    stripped; None for in-process providers (embedded, scripted) and in files older than /2."""
+    base_url_from: BaseUrlFrom | None = None
+    served_model: str | None = None
+    """The model that answers, when known before the first call (the embedded model); for HTTP providers it
+    is only known from the replies: see each message's ``served_model`` and :func:`served_model`."""
+    rendered_system_prompt: str | None = None
+    """Embedded model: the prompt its chat template renders before the first turn, so a system prompt the
+    template injects (SmolLM2 adds one when there is none) is visible."""
+    seed: int | None = None
+    """The seed asked of this agent's model in this run (each call's ``applied``/``unsupported`` says
+    whether the provider took it)."""
+    think_tags: bool = False
+    """``<think>...</think>`` sections of the reply were moved to the message's reasoning."""
+    extra_body: dict[str, Any] | None = None
+    """Extra request fields sent with every call (secrets redacted)."""
+    extra_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every call (values of credential-like headers redacted)."""
 
 
 class Header(_Record):
@@ -75,14 +106,25 @@ class Header(_Record):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class Message(_Record):
+class _MessageHead(_Record):
     type: Literal["message"] = "message"
     index: int
     speaker: str
     recipients: list[str] = []
     text: str
+
+
+class CallRecord(_Record):
+    """What one model call produced beside the visible text, as the agent hands it to the transcript."""
+
     reasoning: str | None = None
     """Private reasoning or thinking the speaker produced beside ``text``; the other agents never see it."""
+    reasoning_tokens: int | None = None
+    """Tokens of reasoning, as the provider reports them (``completion_tokens_details.reasoning_tokens``);
+    None when it does not (Anthropic counts thinking inside ``completion_tokens``)."""
+    reasoning_format: ReasoningFormat | None = None
+    redacted_reasoning: int | None = None
+    """Anthropic ``redacted_thinking`` blocks: thinking the API returned encrypted, so not in ``reasoning``."""
     started_at: str | None = None
     ended_at: str | None = None
     latency_s: float | None = None
@@ -91,11 +133,24 @@ class Message(_Record):
     applied: dict[str, Any] | None = None
     """Sampling parameters the provider actually sent or used for this call."""
     unsupported: dict[str, Any] | None = None
-    """Parameters asked for that the provider does not support, so were not applied."""
+    """Parameters asked for that the provider or model does not take, so were not sent."""
+    request_rules: list[str] | None = None
+    """Names of the per-model request rules that shaped this call (``providers.*.REQUEST_RULES``)."""
     finish_reason: str | None = None
+    served_model: str | None = None
+    """The model name the server reported in its reply."""
+    system_fingerprint: str | None = None
+    request_id: str | None = None
+    """The server's request id header (``x-request-id``, ``request-id``)."""
+    response_id: str | None = None
+    """The reply's own id (``chatcmpl-...``, ``msg_...``)."""
     scripted: bool = False
     """True for text that no model produced: the opening, a scripted agent's lines, imported text."""
     attempts: int | None = None
+
+
+class Message(CallRecord, _MessageHead):
+    """One turn: the head fields (type, index, speaker, recipients, text) come first on the line."""
 
 
 class Footer(_Record):

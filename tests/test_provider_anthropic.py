@@ -66,7 +66,7 @@ async def test_parameters_the_sdk_rejects_are_recorded_not_sent(server):
     for name, wire in (("temperature", "temperature"), ("top_p", "top_p")):
         assert (name in result.applied) == (wire in accepted)
         assert (name in result.unsupported) == (wire not in accepted)
-    assert set(sdk_sampling_support()) <= {"max_tokens", "temperature", "top_p", "top_k", "stop"}
+    assert set(sdk_sampling_support()) <= {"max_tokens", "temperature", "top_p", "top_k", "stop", "thinking_budget"}
 
 
 def test_shape_messages_alternates_and_ends_with_user():

@@ -121,3 +121,14 @@ async def test_fake_key_never_appears_in_provider_errors(status, provider, var, 
     assert key not in text and key[:6] + "***" not in text and key[-8:] not in text  # ...without the key
     if status == 401:
         assert f"check {var}" in text
+
+
+def test_base_urls_and_headers_are_written_without_credentials():
+    from simulator.secrets import REDACTED, public_url, redact_headers
+
+    key = "sk-" + "proj-abcdefghijklmnop0123"
+    assert public_url(f"https://lab:{key}@gw.example:8443/v1?api_key={key}#x", env={}) == "https://gw.example:8443/v1"
+    assert public_url(f"https://gw.example/{key}/v1", env={}) == f"https://gw.example/{REDACTED}/v1"
+    assert public_url(None) is None
+    headers = redact_headers({"X-Title": "ingroup", "X-Api-Key": "short", "Cookie": "s=1", "X-Note": key}, env={})
+    assert headers == {"X-Title": "ingroup", "X-Api-Key": REDACTED, "Cookie": REDACTED, "X-Note": REDACTED}

@@ -225,7 +225,7 @@ def test_failed_runs_are_recorded_then_retried_on_request(tmp_path: Path, capsys
     assert len(t.messages) == 1  # the opening is kept; Robbie failed on the first reply
     # Without --retry-failed, failed runs stay as they are; with it, they are redone and the old files kept.
     second = execute(sweep, runs, out, concurrency=4, retry_failed=False, make_provider=make_provider)
-    assert [o.status for o in second] == ["skipped"] * 8
+    assert [o.status for o in second] == ["failed"] * 8 and print_outcomes(runs, second, out) == 1
     third = execute(sweep, runs, out, concurrency=4, retry_failed=True, make_provider=make_provider)
     assert [o.status for o in third] == ["done"] * 8 and print_outcomes(runs, third, out) == 0
     assert len(list((out / ".failed").iterdir())) == 8 and len(list(out.glob("*.jsonl"))) == 8

@@ -20,9 +20,11 @@ STANCE = ("cooperative", "competitive", "adversarial")
 FLAGS = (*STANCE, "refusal", "off_task", "ai_self_reference", "observer_reference")
 """The true/false message labels (LABELS.md section 2)."""
 NAME_LISTS = ("identity_claim", "reasoning_identity_claim")
+REASONING_LABELS = ("reasoning_identity_claim",)
+"""Labels read from a message's reasoning: their evidence offsets are into the reasoning, not the text."""
 """Creator or model names claimed in the visible text, and in the reasoning text beside it."""
 LABEL_NAMES = (*FLAGS, *NAME_LISTS, "outcome")
 OUTCOMES = ("win", "lose")
 
-__all__ = ["ANALYZER_VERSION", "FLAGS", "LABELS_VERSION", "LABEL_NAMES", "NAME_LISTS", "OUTCOMES", "REFS",
+__all__ = ["ANALYZER_VERSION", "FLAGS", "REASONING_LABELS", "LABELS_VERSION", "LABEL_NAMES", "NAME_LISTS", "OUTCOMES", "REFS",
            "RULES_VERSION", "SOCIAL", "STANCE"]

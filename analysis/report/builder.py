@@ -22,6 +22,7 @@ from markupsafe import Markup
 from simulator.errors import IngroupError, TranscriptError
 from simulator.files import write_atomic
 from simulator.secrets import redact
+from simulator.provenance import requested_model, served_model, substituted_agents
 from simulator.transcript import Transcript, iter_transcripts
 
 from .. import graphs as gr
@@ -138,13 +139,18 @@ def _comparison_rows(cmp: pd.DataFrame) -> list[dict[str, str]]:
 # Transcript viewer
 
 
-def _message_spans(m: Any) -> list[Span]:
+def _evidence_spans(labels: list[Any]) -> list[Span]:
     spans: list[Span] = []
-    for lab in m.labels:
+    for lab in labels:
         for e in lab.evidence:
             rule = f" ({e.get('rule')})" if e.get("rule") else ""
             spans.append(Span(int(e["start"]), int(e["end"]), f"ev ev-{lab.name}",
                               f"{lab.name}{rule}: “{e.get('text', '')}”"))
+    return spans
+
+
+def _message_spans(m: Any) -> list[Span]:
+    spans = _evidence_spans(m.text_labels())
     for w in m.we:
         kind = "social" if w.social else "not social"
         rule = f", rule {w.rule}" if w.rule else ""
@@ -170,6 +176,9 @@ def _viewer(views: list[ConversationView], limit: int | None, task: str | None) 
             msgs.append({
                 "index": m.index, "speaker": m.speaker, "colour": colour.get(m.speaker, 6),
                 "scripted": m.scripted, "segments": segments(m.text, _message_spans(m)),
+                "reasoning": None if m.reasoning is None else {
+                    "segments": segments(m.reasoning, _evidence_spans(m.reasoning_labels())),
+                    "format": m.reasoning_format or "", "tokens": m.reasoning_tokens},
                 "labels": [{"name": lab.name, "value": _label_value(lab.value),
                             "evidence": [str(e.get("text", "")) for e in lab.evidence]} for lab in m.labels],
                 "we": [{"token": w.token, "ref": w.ref, "social": w.social} for w in m.we],
@@ -187,11 +196,32 @@ def _viewer(views: list[ConversationView], limit: int | None, task: str | None) 
                                       else "(none recorded; the opening message is taken as the contest)"),
             "outcome": v.outcome,
             "agents": [{"name": a.name, "provider": a.provider, "model": a.model, "team": a.team or "",
-                        "colour": colour[a.name]} for a in agents],
+                        "colour": colour[a.name], "route": _route(t, a)} for a in agents],
+            "substituted": substituted_agents(t),
             "social": sum(m.social_we for m in v.messages if not m.scripted),
             "n": len(v.messages), "messages": msgs,
         })
     return out
+
+
+def _route(t: Transcript, a: Any) -> str:
+    """``requested -> served @ base URL``: where an agent's calls really went."""
+    served = served_model(t, a.name)
+    where = a.effective_base_url or ("in process" if a.provider in ("embedded", "scripted") else "not recorded")
+    return f"{requested_model(a)} -> {served or 'not reported'} @ {where}"
+
+
+def _routes(transcripts: list[Transcript]) -> list[dict[str, Any]]:
+    """One line per distinct (agent, provider, route) over all transcripts, substituted ones marked."""
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for t in transcripts:
+        subs = set(substituted_agents(t))
+        for a in t.header.agents:
+            key = (a.name, a.provider, _route(t, a))
+            row = seen.setdefault(key, {"agent": a.name, "provider": a.provider, "route": key[2],
+                                        "substituted": a.name in subs, "n": 0})
+            row["n"] += 1
+    return list(seen.values())
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -378,6 +408,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
         single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
         negotiation=negotiation, judge_rows=judge_rows, mixed=mixed,
+        routes=_routes(transcripts), n_substituted=sum(bool(substituted_agents(t)) for t in transcripts),
         viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
         we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulator.transcript import Transcript
 
-from ..labels.vocab import FLAGS, NAME_LISTS, STANCE
+from ..labels.vocab import FLAGS, NAME_LISTS, REASONING_LABELS, STANCE
 from ..labels.vocab import REFS as WE_REFS
 from ..labels.vocab import SOCIAL as SOCIAL_REFS
 from ..stats import condition_label
@@ -63,6 +63,18 @@ class MessageView:
     labels: list[Label] = field(default_factory=list)
     judge: "MessageView | None" = None
     """The same message as a second analyzer (the LLM judge) labelled it, for side-by-side review."""
+    reasoning: str | None = None
+    """The reasoning beside the text (shown collapsed; never part of ``text``)."""
+    reasoning_tokens: int | None = None
+    reasoning_format: str | None = None
+
+    def text_labels(self) -> list[Label]:
+        """Labels whose evidence is in ``text``."""
+        return [lab for lab in self.labels if lab.name not in REASONING_LABELS]
+
+    def reasoning_labels(self) -> list[Label]:
+        """Labels whose evidence is in ``reasoning``."""
+        return [lab for lab in self.labels if lab.name in REASONING_LABELS]
 
     @property
     def social_we(self) -> bool:
@@ -220,7 +232,9 @@ def conversation_views(transcripts: list[Transcript], analysis: Any | None, *,
                         labs.append(Label(name, _plain(row[name]), _label_evidence(row, name)))
                 labels_by_msg[int(row[icol])] = labs
         mviews = [MessageView(m.index, m.speaker, m.text, m.scripted, we_by_msg.get(m.index, []),
-                              labels_by_msg.get(m.index, [])) for m in t.messages]
+                              labels_by_msg.get(m.index, []), reasoning=m.reasoning,
+                              reasoning_tokens=m.reasoning_tokens, reasoning_format=m.reasoning_format)
+                  for m in t.messages]
         measures = {k: _plain(v) for k, v in conv.iloc[0].to_dict().items()} if conv is not None else {}
         outcome = measures.get("outcome")
         outcome = str(outcome) if _is_set(outcome) else "none"

