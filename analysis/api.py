@@ -189,7 +189,7 @@ class Analysis:
 def _csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
     return out
 

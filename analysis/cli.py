@@ -95,12 +95,14 @@ def register(app: typer.Typer) -> None:
         skipped: list[IngroupError] = []
         result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams),
                          skipped=skipped)  # type: ignore[arg-type]
+        if result.messages.empty:
+            if skipped:
+                raise IngroupError(f"no readable transcript; {len(skipped)} file(s) skipped, the first: "
+                                   f"{skipped[0]}")
+            raise IngroupError("no transcripts with messages found", file=str(folder))
         for exc in skipped:
             err_console.print(f"[yellow]skipped[/] (not a readable transcript): {terminal_safe(str(exc))}",
                               highlight=False)
-        if result.messages.empty:
-            raise IngroupError("no transcripts with messages found" + (f" ({len(skipped)} file(s) skipped)"
-                                                                        if skipped else ""), file=str(folder))
         written = result.write(out)
         conv = result.conversations
         table = Table(title=f"{len(conv)} conversation(s), {len(result.messages)} message(s) - analyzer: "

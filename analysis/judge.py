@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from simulator.errors import IngroupError, ProviderError
 from simulator.providers.base import TransientError
 
@@ -136,8 +138,11 @@ class JudgeAnalyzer:
             try:
                 spec = AgentSpec(name="judge", provider=self.provider_kind, model=self.model, base_url=self.base_url,
                                  timeout_s=self.timeout_s)
-            except Exception as exc:  # pydantic validation: unknown provider kind and the like
-                raise IngroupError(f"judge: cannot use provider {self.provider_kind!r}: {exc}") from None
+            except ValidationError as exc:  # unknown provider kind, a bad --judge-base-url
+                e = exc.errors()[0]  # its message only: the input may be a URL with a password
+                field = {"base_url": "--judge-base-url", "provider": "--judge-provider"}.get(
+                    str(e["loc"][0]) if e["loc"] else "", None)
+                raise IngroupError(e["msg"].removeprefix("Value error, "), field=field) from None
             self._provider = make_provider(spec)
         return self._provider
 

@@ -25,9 +25,14 @@ SEED = ROOT.parent / "shared" / "data" / "we-the-ai-assistants"
 
 @case
 def case_password_in_base_url(c: Ctx) -> None:
-    url = c.server.base("ok", f"bob:{PASSWORD}") + f"?key={QUERY_SECRET}"
-    f = c.write("s.yaml", server_scenario(url))
-    c.cli("run", str(f), "--out", str(c.out()), "--max-turns", "2")
+    f = c.write("s.yaml", server_scenario(c.server.base("ok", f"bob:{PASSWORD}")))
+    c.one_line_error(c.cli("run", str(f), "--out", str(c.out()), "--max-turns", "2"), "user name or password")
+
+
+@case
+def case_key_in_base_url_query(c: Ctx) -> None:
+    f = c.write("s.yaml", server_scenario(c.server.base("ok") + f"?api-version=1&key={QUERY_SECRET}"))
+    c.cli("run", str(f), "--out", str(c.out()), "--max-turns", "2", expect=0)
     header = transcripts(c.out())[0]["records"][0]
     c.check("scenario" in header, "no scenario record in the header")
 
@@ -37,9 +42,14 @@ def case_password_in_judge_base_url_of_report(c: Ctx) -> None:
     f = c.write("s.yaml", scripted_scenario())
     c.cli("run", str(f), "--out", str(c.out()), expect=0)
     url = c.server.base("judgeA", f"bob:{PASSWORD}")
+    r = c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), "--judge", "--judge-provider", "openai",
+              "--judge-base-url", url, "--judge-cache", str(c.root / "cache.jsonl"))
+    c.one_line_error(r, "--judge-base-url", "user name or password")
+    # Given in the query instead, it works and the page's command line does not show it.
+    url = c.server.base("judgeA") + f"?key={QUERY_SECRET}"
     c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), "--judge", "--judge-provider", "openai",
-          "--judge-base-url", url, "--judge-cache", str(c.root / "cache.jsonl"))
-    c.check((c.root / "r.html").exists(), "no report written")
+          "--judge-base-url", url, "--judge-cache", str(c.root / "cache.jsonl"), expect=0)
+    c.check("judge-base-url" in (c.root / "r.html").read_text(), "the page does not show its command line")
 
 
 @case
@@ -125,12 +135,14 @@ def case_symlinked_manifest_tmp_and_partial(c: Ctx) -> None:
     f = c.write("s.yaml", scripted_scenario(name="base"))
     sweep = c.write("w.yaml", json.dumps({"name": "w", "scenario": str(f), "repetitions": 1,
                                           "factors": {"x": {"levels": {"a": {}, "b": {}}}}}))
-    c.out().mkdir()
+    c.cli("sweep", str(sweep), "--out", str(c.out()), expect=0)
     for name in ("w.sweep.json.tmp", ".w.sweep.json.tmp"):
         (c.out() / name).symlink_to(v)
     (c.out() / ".partial").symlink_to(c.inp, target_is_directory=True)
-    # A partial transcript to move aside: through the planted .partial link it would land in in/.
-    (c.out() / "w-a-r000.jsonl").write_text('{"type": "header"}\n')
+    # A partial transcript to move aside, as a killed sweep leaves it: through the planted .partial link it
+    # would land in in/.
+    t = c.out() / "w-a-r000.jsonl"
+    t.write_text(t.read_text().splitlines()[0] + "\n")
     r = c.cli("sweep", str(sweep), "--out", str(c.out()))
     _intact(c, v)
     c.check(not list(c.inp.glob("*.partial")), "a transcript was moved through the .partial link")
@@ -237,12 +249,13 @@ def case_unreadable_files_are_skipped(c: Ctx) -> None:
     (c.out() / "other.jsonl").write_text('{"hello": "world"}\n')
     (c.out() / "corrupt.jsonl").write_bytes(b"\xff\xfe\x00garbage\n{{{\n")
     r = c.cli("analyze", str(c.out()), "--out", str(c.root / "tables"), expect=0)
-    c.check(r.stderr.count("skipped") == 3, f"the three bad files are not each reported: {r.stderr[-400:]}")
+    c.check(r.stderr.count("skipped (not a readable transcript)") == 3,
+            f"the three bad files are not each reported: {r.stderr[-400:]}")
     r = c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), expect=0)
     bad = c.root / "bad"
     bad.mkdir()
     (bad / "empty.jsonl").write_bytes(b"")
-    c.one_line_error(c.cli("analyze", str(bad), "--out", str(c.root / "t2")), "no transcripts")
+    c.one_line_error(c.cli("analyze", str(bad), "--out", str(c.root / "t2")), "no readable transcript")
     c.one_line_error(c.cli("report", str(bad), "--out", str(c.root / "r2.html")), "no readable transcript")
 
 
@@ -414,11 +427,12 @@ def case_import_file_names_are_shown_as_text(c: Ctx) -> None:
     if not SEED.is_dir():
         return
     src = next(iter(sorted(SEED.glob("egomaniac_*.txt"))))
-    name = "[bold red]x[/] \x1b[2J.txt"
+    name = "[bold red]x[blink] \x1b[2J.txt"
     dest = c.inp / name
     dest.write_bytes(src.read_bytes())
     r = c.cli("import", str(dest), "--out", str(c.out()), expect=0)
-    c.check("[bold red]x[/]" in r.stdout.replace("\\[", "["), f"the file name is not shown as it is: {r.stdout[:200]!r}")
+    c.check("[bold red]x[blink]" in r.stdout.replace("\\[", "["),
+            f"the file name is not shown as it is: {r.stdout[:200]!r}")
     c.check("\x1b" not in r.stdout, "an escape sequence in a file name reached the terminal")
 
 

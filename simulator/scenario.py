@@ -95,6 +95,27 @@ class AgentSpec(_Strict):
     """Move ``<think>...</think>`` sections of the reply (DeepSeek R1 and kin on local servers) out of the
     text into the message's reasoning, so the other agents do not see them."""
 
+    @field_validator("base_url")
+    @classmethod
+    def _plain_base_url(cls, value: str | None) -> str | None:
+        # The key goes in a header; a user or password in the URL would make every request fail (the
+        # HTTP client refuses both at once) and would sit in clear text in the scenario file's copies.
+        if value is None:
+            return value
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError:
+            raise ValueError("not a URL (http://host:port/path)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not hold a user name or password: put the key in an environment variable "
+                             "(api_key_env) instead")
+        return value
+
     @model_validator(mode="after")
     def _scripted_lines(self) -> "AgentSpec":
         if self.provider == "scripted" and not self.lines:

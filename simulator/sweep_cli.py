@@ -68,7 +68,28 @@ def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None)
                     raise IngroupError(
                         f"{path} was made from a different scenario than this sweep now plans for "
                         f"{r.run_id} (changed file, --embedded or --max-turns?); use a fresh --out folder")
+                _check_same_server(path, obj, r)
             break
+
+
+def _check_same_server(path: Path, header: dict, run: RunSpec) -> None:
+    # The scenario hash does not cover the environment: OPENAI_BASE_URL may now point at another server, and
+    # the resumed sweep would mix transcripts of two servers under one design.
+    from .providers import effective_base_url
+    from .secrets import public_url
+
+    agents = {a.name: a for a in run.scenario.agents}
+    for rec in header.get("agents") or []:
+        was = rec.get("effective_base_url") if isinstance(rec, dict) else None
+        spec = agents.get(rec.get("name")) if isinstance(rec, dict) else None
+        if was is None or spec is None:
+            continue  # written before ingroup recorded it, or by an agent kind without a server
+        now = public_url(effective_base_url(spec))
+        if now != was:
+            raise IngroupError(
+                f"{path.name} was made with agent {spec.name} on the server {was}, but it would now go to "
+                f"{now} (OPENAI_BASE_URL / ANTHROPIC_BASE_URL changed?); resume with the same server, or use "
+                "a fresh --out folder")
 
 
 def write_manifest(out: Path, sweep: Sweep, runs: list[RunSpec]) -> Path:

@@ -59,8 +59,8 @@ def load_yaml_text(text: str, file: str) -> LocatedData:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise ScenarioError(f"invalid YAML: {problem}", file=file, line=line) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    except yaml.YAMLError as exc:  # a reader error (a character YAML does not allow): one line of it
+        raise ScenarioError(f"invalid YAML: {' '.join(str(exc).split())}", file=file) from None
     except RecursionError:
         raise ScenarioError("the YAML is nested too deeply", file=file) from None
     if node is None:

@@ -17,6 +17,7 @@ __all__ = ["Completion", "Provider", "TransientError", "Turn", "make_provider", 
 
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 DEFAULT_BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 # Local OpenAI-compatible servers (and the load server) ignore the key, but the SDKs insist on one.
 PLACEHOLDER_KEY = "no-key-needed"
 
@@ -34,14 +35,27 @@ def resolve_key(spec: AgentSpec, env: Mapping[str, str], *, base_url: str | None
                         "or run with --embedded to use the local model")
 
 
+def endpoint(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> tuple[str | None, str]:
+    """Where an HTTP agent's requests go and why: (base URL or None for the vendor's default, one of
+    ``scenario`` / ``environment`` / ``default``). Recorded in the header: a run sent elsewhere by
+    OPENAI_BASE_URL must not look like one on the vendor's API, and a resume must go where the run went."""
+    from_env = (env.get(DEFAULT_BASE_URL_ENV[spec.provider]) or "").strip() or None
+    base_url = spec.base_url or from_env
+    return base_url, "scenario" if spec.base_url else "environment" if from_env else "default"
+
+
+def effective_base_url(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> str | None:
+    """The base URL an agent's requests go to, the vendor's default included; None for local kinds."""
+    if spec.provider not in DEFAULT_BASE_URLS:
+        return None
+    return endpoint(spec, env)[0] or DEFAULT_BASE_URLS[spec.provider]
+
+
 def make_provider(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> Provider:
     """The provider for ``spec``. Raises ProviderError for a missing key or an unknown provider kind."""
     kind = spec.provider
     if kind in ("openai", "anthropic"):
-        from_env = (env.get(DEFAULT_BASE_URL_ENV[kind]) or "").strip() or None
-        base_url = spec.base_url or from_env
-        # Recorded in the header: a run sent elsewhere by OPENAI_BASE_URL must not look like one on the vendor's API.
-        origin = "scenario" if spec.base_url else "environment" if from_env else "default"
+        base_url, origin = endpoint(spec, env)
         key, var = resolve_key(spec, env, base_url=base_url)
         if kind == "openai":
             from .openai import OpenAIProvider

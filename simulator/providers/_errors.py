@@ -7,6 +7,7 @@ so the mapping to :class:`TransientError` / :class:`ProviderError` lives here on
 from __future__ import annotations
 
 import email.utils
+import errno
 import os
 import time
 from typing import Mapping
@@ -48,6 +49,17 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+_UNREACHABLE = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}
+
+
+def token_count(value: object) -> int | None:
+    """A token count a server reported, kept when it is one: a whole number from 0 to a billion (servers have
+    sent -5 and 10**30; such a figure would poison every cost and length table)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000_000_000:
+        return value
+    return None
+
+
 class ErrorContext:
     """Builds the messages for one agent: prefixed with who failed, stripped of every key."""
 
@@ -70,6 +82,19 @@ class ErrorContext:
 
     def transient(self, what: str, *, status: int | None = None, retry_after: float | None = None) -> TransientError:
         return TransientError(self.prefix(what), status=status, retry_after=retry_after)
+
+    def timeout(self, exc: BaseException, timeout_s: float) -> TransientError:
+        """A request that ended without an answer. The aiohttp transport reports a refused or unreachable
+        connection as a timeout; the cause chain tells them apart, and a refused connection must say so."""
+        cause: BaseException | None = exc
+        for _ in range(10):
+            if cause is None:
+                break
+            if isinstance(cause, (ConnectionRefusedError, ConnectionResetError)) or (
+                    isinstance(cause, OSError) and cause.errno in _UNREACHABLE):
+                return self.transient(f"cannot connect to the server: {cause.strerror or cause}")
+            cause = cause.__cause__ or cause.__context__
+        return self.transient(f"no answer within {timeout_s:g} s")
 
     def permanent(self, what: str) -> ProviderError:
         return ProviderError(self.prefix(what))

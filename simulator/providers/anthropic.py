@@ -33,10 +33,11 @@ from anthropic.resources.messages import AsyncMessages
 from ..errors import ProviderError
 from ..scenario import AgentSpec, Sampling
 from . import _clients
-from ._errors import ErrorContext
+from . import DEFAULT_BASE_URLS
+from ._errors import ErrorContext, token_count
 from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
+DEFAULT_BASE_URL = DEFAULT_BASE_URLS["anthropic"]
 DEFAULT_MAX_TOKENS = 1024
 """The API requires max_tokens; used when the scenario does not ask, and recorded as applied."""
 LEADING_USER_TURN = "(The conversation begins.)"
@@ -157,8 +158,8 @@ class AnthropicProvider:
                                                       options=options)
         except anthropic.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
-        except anthropic.APITimeoutError:
-            raise self._errors.transient(f"no answer within {self.spec.timeout_s:g} s") from None
+        except anthropic.APITimeoutError as exc:
+            raise self._errors.timeout(exc, self.spec.timeout_s) from None
         except anthropic.APIConnectionError as exc:
             raise self._errors.transient(f"connection failed: {exc}") from None
         except anthropic.AnthropicError as exc:
@@ -174,8 +175,8 @@ class AnthropicProvider:
         result.response_id = response.id or None
         result.request_id = getattr(response, "_request_id", None)  # the SDK's reading of `request-id`
         if response.usage is not None:
-            result.prompt_tokens = response.usage.input_tokens
-            result.completion_tokens = response.usage.output_tokens
+            result.prompt_tokens = token_count(response.usage.input_tokens)
+            result.completion_tokens = token_count(response.usage.output_tokens)
         return result
 
     async def aclose(self) -> None:

@@ -21,10 +21,11 @@ import openai
 
 from ..scenario import AgentSpec, Sampling
 from . import _clients
-from ._errors import ErrorContext
+from . import DEFAULT_BASE_URLS
+from ._errors import ErrorContext, token_count
 from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = DEFAULT_BASE_URLS["openai"]
 OFFICIAL_HOST = "api.openai.com"
 
 _STANDARD = {"temperature", "top_p", "max_tokens", "seed", "frequency_penalty", "presence_penalty", "stop"}
@@ -110,8 +111,8 @@ class OpenAIProvider:
                                                       options=options)
         except openai.APIStatusError as exc:
             raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
-        except openai.APITimeoutError:
-            raise self._errors.transient(f"no answer within {self.spec.timeout_s:g} s") from None
+        except openai.APITimeoutError as exc:
+            raise self._errors.timeout(exc, self.spec.timeout_s) from None
         except openai.APIConnectionError as exc:
             raise self._errors.transient(f"connection failed: {exc}") from None
         except openai.OpenAIError as exc:
@@ -156,11 +157,11 @@ def _read_completion(data: object, result: Completion, errors: ErrorContext) -> 
     result.response_id = _text(data.get("id"))
     usage = data.get("usage")
     if isinstance(usage, dict):
-        result.prompt_tokens = _count(usage.get("prompt_tokens"))
-        result.completion_tokens = _count(usage.get("completion_tokens"))
+        result.prompt_tokens = token_count(usage.get("prompt_tokens"))
+        result.completion_tokens = token_count(usage.get("completion_tokens"))
         details = usage.get("completion_tokens_details")
         if isinstance(details, dict):
-            result.reasoning_tokens = _count(details.get("reasoning_tokens"))
+            result.reasoning_tokens = token_count(details.get("reasoning_tokens"))
     return result
 
 
@@ -185,8 +186,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
 
 
 def _detail(exc: openai.APIStatusError) -> str:
