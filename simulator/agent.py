@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import random
 import time
+import traceback
 from typing import Sequence
 
 from autogen_agentchat.agents import BaseChatAgent
 from autogen_agentchat.base import Response
-from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
+from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, TextMessage
 from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
 
-from .providers.base import Provider, Turn
+from .errors import ProviderError
+from .messages import AgentStopped, StopKind
+from .providers.base import Provider, TransientError, Turn
 from .providers.scripted import ScriptExhausted
 from .reasoning import split_think_tags
 from .retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
 from .scenario import AgentSpec, Sampling
+from .secrets import redact
 from .transcript import CallRecord, now_iso
 
 
@@ -54,7 +58,12 @@ class ProviderAgent(BaseChatAgent):
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
-        return (TextMessage, StopMessage)
+        return (TextMessage, AgentStopped)
+
+    def _stop(self, kind: StopKind, error: str) -> Response:
+        return Response(chat_message=AgentStopped(
+            content=f"{kind}: {self.name}", source=self.name, kind=kind,
+            error=None if kind == "script_exhausted" else redact(error)[:20_000]))
 
     def _see(self, messages: Sequence[BaseChatMessage]) -> None:
         for m in messages:
@@ -79,12 +88,13 @@ class ProviderAgent(BaseChatAgent):
             )
         except ScriptExhausted as exc:
             # Ends the conversation through StopMessageTermination; not an error, and not a turn.
-            return Response(chat_message=StopMessage(content=f"script_exhausted: {exc}", source=self.name))
-        except Exception as exc:
+            return self._stop("script_exhausted", str(exc))
+        except (ProviderError, TransientError) as exc:
             # A provider that failed for good (or retries ran out) ends the conversation the same way, so the
             # transcript records the error; raising would make autogen log a traceback and wrap the message.
-            return Response(chat_message=StopMessage(content=f"error: {type(exc).__name__}: {exc}",
-                                                     source=self.name))
+            return self._stop("provider_error", f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug, not a provider failure: recorded with its traceback, shown as a crash
+            return self._stop("crash", "".join(traceback.format_exception(exc)).strip())
         latency = time.perf_counter() - t0
         text, reasoning = completion.text, completion.reasoning
         reasoning_format = completion.reasoning_format

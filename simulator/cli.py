@@ -96,7 +96,7 @@ def _print_outcomes(outcomes: list) -> int:
     Returns the exit code: 1 when any conversation failed for good."""
     from rich.table import Table
 
-    from .display import terminal_safe
+    from .executor import failure_text
     from .transcript import read_transcript
 
     table = Table(title="conversations", title_justify="left")
@@ -119,7 +119,7 @@ def _print_outcomes(outcomes: list) -> int:
         console.print(line, highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
-        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
+        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(failure_text(o))}",
                           highlight=False)
     if failed:
         err_console.print(f"{len(failed)} of {len(outcomes)} conversation(s) failed; their transcripts keep the "

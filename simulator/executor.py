@@ -24,7 +24,7 @@ from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, TeamKin
                            shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
-from .transcript import Message, iter_records
+from .transcript import FAILED_STOPS, Message, iter_records
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 State = Literal["absent", "partial", "complete", "failed"]
@@ -66,6 +66,15 @@ class RunOutcome:
     completion_tokens: int = 0
 
 
+def failure_text(o: RunOutcome) -> str:
+    """One line for a failed run: the provider's error, or for a crash (ingroup itself raised) the
+    exception's last line and where the whole traceback is."""
+    if o.stop_reason == "crash" and o.error:
+        last = o.error.strip().splitlines()[-1]
+        return f"crashed (a bug in ingroup, please report it): {last}; the traceback is in the transcript footer"
+    return o.error or "see its transcript footer"
+
+
 def _footer(path: Path) -> dict | None:
     footer = None
     for _, obj, _raw in iter_records(path):
@@ -80,7 +89,7 @@ def transcript_state(path: Path) -> State:
     footer = _footer(path)
     if footer is None:
         return "partial"
-    return "failed" if footer.get("stop_reason") == "error" else "complete"
+    return "failed" if footer.get("stop_reason") in FAILED_STOPS else "complete"
 
 
 def _move_aside(path: Path, folder: str) -> Path:
@@ -181,7 +190,7 @@ class Executor:
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
                     team=self.options.team)
             f = res.footer
-            o = RunOutcome(r.run_id, "failed" if f.stop_reason == "error" else "done", res.path, f.turns,
+            o = RunOutcome(r.run_id, "failed" if f.failed else "done", res.path, f.turns,
                            f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)
             if self.on_outcome:
                 self.on_outcome(o)

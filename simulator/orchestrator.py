@@ -18,6 +18,7 @@ from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
 
 from .agent import ProviderAgent
+from .messages import AgentStopped
 from .providers.base import Provenance, Provider
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec, Sampling, Scenario
@@ -218,14 +219,15 @@ async def run_conversation(
         chat = SequentialTeam(participants, schedule, termination_condition=termination)
     stop_reason = "unknown"
     error: str | None = None
+    crashed = False
     finished = False
     try:
         task = TextMessage(source=opener, content=s.opening.text)
         async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
-            elif isinstance(item, StopMessage) and item.content.startswith("error: "):
-                error = redact(item.content[len("error: "):])[:2000]
+            elif isinstance(item, AgentStopped) and item.failed:
+                error, crashed = item.error, item.kind == "crash"
             elif isinstance(item, BaseTextChatMessage) and not isinstance(item, StopMessage):
                 speaker = by_name.get(item.source)
                 call = speaker.take_call(item.id) if speaker is not None else None
@@ -236,7 +238,7 @@ async def run_conversation(
                 index += 1
         finished = True
         if error is not None:
-            stop_reason = "error"
+            stop_reason = "crash" if crashed else "error"
     except Exception as exc:  # a provider failed for good, or the team raised: record it, keep the transcript
         stop_reason, error, finished = "error", redact(_short_error(exc)), True
     finally:

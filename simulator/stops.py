@@ -12,6 +12,7 @@ from autogen_agentchat.base import TerminatedException, TerminationCondition
 from autogen_agentchat.conditions import MaxMessageTermination, StopMessageTermination
 from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, BaseTextChatMessage, StopMessage
 
+from .messages import AgentStopped, StopKind
 from .scenario import PhraseStop, StopRules
 
 
@@ -158,19 +159,24 @@ class _Labelled(MaxMessageTermination):
         return stop
 
 
-class _ScriptEnd(StopMessageTermination):
+# The footer's stop reason for each way an agent can stop the conversation.
+STOP_REASONS: dict[StopKind, str] = {"script_exhausted": "script_exhausted", "provider_error": "error",
+                                     "crash": "crash"}
+
+
+class _AgentStop(StopMessageTermination):
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         for m in messages:
-            if isinstance(m, StopMessage):
+            if isinstance(m, AgentStopped):
                 self._terminated = True
-                return StopMessage(content=m.content.split(":")[0], source="ScriptEnd")
+                return StopMessage(content=STOP_REASONS[m.kind], source="AgentStop")
         return None
 
 
 def build_termination(rules: StopRules, agent_names: Sequence[str],
                       next_speaker: Callable[[], str]) -> TerminationCondition:
     # A scripted agent that has said all its lines answers with a StopMessage.
-    parts: list[TerminationCondition] = [_ScriptEnd()]
+    parts: list[TerminationCondition] = [_AgentStop()]
     if rules.phrases:
         phrase_conds = [PhraseTermination(r, agent_names) for r in rules.phrases]
         if len(phrase_conds) == 1:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from .display import terminal_safe
 from .errors import IngroupError
+from .executor import failure_text
 from .files import ensure_dir, folder_locked, write_atomic
 from .orchestrator import RunSpec
 from .sweep import PlanSummary, Sweep
@@ -229,7 +230,7 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
     from .cli import err_console
 
     for o in failed:
-        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(o.error or 'see its transcript footer')}",
+        err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(failure_text(o))}",
                           highlight=False)
     complete = sum(row["done"] for row in by_cell.values())
     console.print(f"{complete} of {len(runs)} run(s) complete; transcripts in {out}", highlight=False)

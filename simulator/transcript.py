@@ -153,6 +153,11 @@ class Message(CallRecord, _MessageHead):
     """One turn: the head fields (type, index, speaker, recipients, text) come first on the line."""
 
 
+# Stop reasons of a conversation that failed: a provider failed for good ("error"), or ingroup itself raised
+# ("crash", with the traceback in ``error``). Every other stop reason is a finished conversation.
+FAILED_STOPS = ("error", "crash")
+
+
 class Footer(_Record):
     type: Literal["footer"] = "footer"
     stop_reason: str
@@ -161,6 +166,10 @@ class Footer(_Record):
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.stop_reason in FAILED_STOPS
 
 
 class Transcript(BaseModel):

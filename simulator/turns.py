@@ -16,6 +16,7 @@ from autogen_agentchat.teams import RoundRobinGroupChat
 from autogen_agentchat.teams._group_chat._events import GroupChatTermination
 from autogen_agentchat.teams._group_chat._round_robin_group_chat import RoundRobinGroupChatManager
 
+from .messages import AgentStopped
 from .scenario import TurnOrder
 
 
@@ -65,7 +66,9 @@ class ScheduledGroupChat(RoundRobinGroupChat):
 
     def __init__(self, participants: list[Any], schedule: Schedule, *,
                  termination_condition: TerminationCondition | None = None) -> None:
-        super().__init__(participants, termination_condition=termination_condition)
+        # The runtime checks every message it passes against the registered types.
+        super().__init__(participants, termination_condition=termination_condition,
+                         custom_message_types=[AgentStopped])
         self._schedule = schedule
 
     def _create_group_chat_manager_factory(

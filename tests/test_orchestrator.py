@@ -145,6 +145,31 @@ def test_a_provider_that_fails_for_good_is_recorded_not_dropped(tmp_path):
     assert [m.text for m in t.messages] == ["I challenge you"]
 
 
+class _Buggy(Recorder):
+    async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        return {}["no such key"]  # a programming error, not a provider failure
+
+
+@pytest.mark.parametrize("team", ["sequential", "group-chat"])
+def test_a_bug_is_a_crash_with_its_traceback_not_a_provider_failure(tmp_path, team):
+    res = run(scenario(), tmp_path, lambda spec: _Buggy(spec, {}), team=team)
+    t = read_transcript(res.path)
+    assert t.footer.stop_reason == "crash" and t.footer.failed
+    assert "Traceback" in t.footer.error and "KeyError: 'no such key'" in t.footer.error
+    assert "in complete" in t.footer.error  # the frame that raised is named
+    assert transcript_state(res.path) == "failed"
+
+
+@pytest.mark.parametrize("team", ["sequential", "group-chat"])
+def test_provider_failure_and_script_end_stop_with_their_own_reasons(tmp_path, team):
+    failing = run(scenario(), tmp_path, lambda spec: Recorder(spec, {}, {"Robbie": 99}), run_id="f",
+                  retry=RetryPolicy(max_attempts=1, base_s=0.0), team=team)
+    t = read_transcript(failing.path)
+    assert t.footer.stop_reason == "error" and "TransientError" in t.footer.error and "Traceback" not in t.footer.error
+    ended = read_transcript(run(scenario(bobby='["b1"]'), tmp_path, run_id="s", team=team).path)
+    assert ended.footer.stop_reason == "script_exhausted" and ended.footer.error is None and not ended.footer.failed
+
+
 def test_turn_orders_for_three_agents(tmp_path):
     y = """\
 name: three

@@ -104,7 +104,7 @@ class ConversationView:
         t = self.transcript
         if t.footer is None:
             return "partial"
-        return "failed" if t.footer.error or t.footer.stop_reason == "error" else "complete"
+        return "failed" if t.footer.failed else "complete"
 
 
 def _pick(df: pd.DataFrame, names: Iterable[str]) -> str | None:
