@@ -206,7 +206,9 @@ def test_failed_runs_are_recorded_then_retried_on_request(tmp_path: Path, capsys
         kind, model = "scripted", "broken"
 
         async def complete(self, *a, **k):
-            raise RuntimeError("the model server said no")
+            from simulator.errors import ProviderError
+
+            raise ProviderError("the model server said no")
 
         async def aclose(self) -> None:
             pass
