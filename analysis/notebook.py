@@ -44,7 +44,7 @@ def analyze(source: Any, task: str | None = None, **kwargs: Any) -> Any:
 def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
               dry_run: bool = False, make_provider: Any = None, workers: int = 1,
-              team: str = "sequential") -> Any:
+              runtime: str = "sequential") -> Any:
     """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.
 
     Returns the executor's outcomes (one per planned run), or with ``dry_run=True`` the plan summary
@@ -63,7 +63,7 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
         return sw.plan_summary(spec, runs)
     out_dir = Path(out) if out is not None else Path("transcripts") / spec.name
     return execute(spec, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers, team=team)
+                   make_provider=make_provider, workers=workers, runtime=runtime)
 
 
 __all__ = ["run_scenario", "run_sweep", "load_transcripts", "read_transcript", "analyze", "build_report",

@@ -1,4 +1,4 @@
-"""Orchestration CPU per turn for each autogen-agentchat team, with a provider that answers at once.
+"""Orchestration CPU per turn for each autogen-agentchat runtime (``--runtime``), with a provider that answers at once.
 
 No server and no SDK: what is left is the team, the agents, the stop rules and the transcript writer, i.e.
 what ingroup itself adds to every model call. Ends with one JSON line.
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.executor import ExecOptions, Executor  # noqa: E402
-from simulator.orchestrator import TEAMS, RunSpec  # noqa: E402
+from simulator.orchestrator import RUNTIMES, RunSpec  # noqa: E402
 from simulator.providers.base import Completion, Turn  # noqa: E402
 from simulator.scenario import AgentSpec, Sampling, load_scenario_text  # noqa: E402
 
@@ -56,7 +56,7 @@ def cpu_per_turn(team: str, n: int, turns: int, concurrency: int) -> float:
     s = load_scenario_text(SCENARIO.format(turns=turns + 1))
     runs = [RunSpec(f"cpu-{i:05d}", s, repetition=i) for i in range(n)]
     with tempfile.TemporaryDirectory() as tmp:
-        ex = Executor(tmp, Instant, ExecOptions(concurrency=concurrency, fsync=False, team=team))  # type: ignore[arg-type]
+        ex = Executor(tmp, Instant, ExecOptions(concurrency=concurrency, fsync=False, runtime=team))  # type: ignore[arg-type]
         t0 = os.times()
         outcomes = asyncio.run(ex.run(runs))
         t1 = os.times()
@@ -74,7 +74,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="N=40")
     a = p.parse_args()
     n = 40 if a.quick else a.conversations
-    figures = {team: round(cpu_per_turn(team, n, a.turns, a.concurrency), 3) for team in TEAMS}
+    figures = {team: round(cpu_per_turn(team, n, a.turns, a.concurrency), 3) for team in RUNTIMES}
     for team, ms in figures.items():
         print(f"{team:12s} {ms:7.3f} ms of CPU per turn (team, agents, stop rules, transcript; no model)")
     print(json.dumps({f"{team.replace('-', '_')}_ms_per_turn": ms for team, ms in figures.items()}))

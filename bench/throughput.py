@@ -79,11 +79,11 @@ async def bare_sdk_loop(url: str, n: int, turns: int, concurrency: int) -> float
 
 
 def ingroup_run(url: str, n: int, turns: int, concurrency: int, out: Path, workers: int = 1,
-                stats: dict[str, float] | None = None, team: str = "sequential") -> float:
+                stats: dict[str, float] | None = None, runtime: str = "sequential") -> float:
     s = load_scenario_text(SCENARIO.format(url=url, turns=turns + 1))
     runs = [RunSpec(f"load-{i:05d}", s, repetition=i) for i in range(n)]
     ex = Executor(out, make_provider, ExecOptions(concurrency=concurrency, fsync=False, workers=workers,
-                                                  team=team))  # type: ignore[arg-type]
+                                                  runtime=runtime))  # type: ignore[arg-type]
     t0 = time.perf_counter()
     outcomes = asyncio.run(ex.run(runs))
     dt = time.perf_counter() - t0
@@ -109,8 +109,8 @@ def main() -> None:
     p.add_argument("-l", "--latency-ms", type=float, default=200)
     p.add_argument("--sequential", type=int, default=3, help="conversations timed one after another")
     p.add_argument("-w", "--workers", type=int, default=4, help="ingroup worker processes")
-    p.add_argument("--team", choices=["sequential", "group-chat"], default="sequential",
-                   help="autogen-agentchat team running each conversation")
+    p.add_argument("--runtime", choices=["sequential", "group-chat"], default="sequential",
+                   help="how each conversation runs on autogen-agentchat")
     p.add_argument("--quick", action="store_true", help="N=200, C=64 for a quick look")
     a = p.parse_args()
     if a.quick:
@@ -124,10 +124,10 @@ def main() -> None:
         sdk_cpu = cpu() - c0
         c0, s0 = cpu(), server.cpu_s()
         stats: dict[str, float] = {}
-        ours_s = ingroup_run(server.base_url, n, t, c, Path(tmp) / "concurrent", a.workers, stats, a.team)
+        ours_s = ingroup_run(server.base_url, n, t, c, Path(tmp) / "concurrent", a.workers, stats, a.runtime)
         ours_cpu = cpu() - c0 + stats.get("worker_cpu_s", 0.0)
         server_cpu = server.cpu_s() - s0
-        seq_s = ingroup_run(server.base_url, a.sequential, t, 1, Path(tmp) / "sequential", team=a.team)
+        seq_s = ingroup_run(server.base_url, a.sequential, t, 1, Path(tmp) / "sequential", runtime=a.runtime)
     cpm = 60 * n / ours_s
     seq_cpm = 60 * a.sequential / seq_s
     figures = {
@@ -138,7 +138,7 @@ def main() -> None:
         "peak_mb": round(peak_mb(stats.get("worker_peak_mb", 0.0)), 1),
     }
     print(f"workload: N={n} conversations x T={t} turns, C={c} at once, L={a.latency_ms:g} ms, "
-          f"{a.workers} worker process(es), {a.team} team")
+          f"{a.workers} worker process(es), {a.runtime} runtime")
     print(f"ideal C/(T*L):            {ideal_cpm:10.0f} conversations/min")
     print(f"ingroup:                  {cpm:10.0f} conversations/min  ({ours_s:.1f} s, "
           f"{figures['ideal_ratio']:.1%} of ideal)")

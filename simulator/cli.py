@@ -14,11 +14,27 @@ from .errors import IngroupError
 from .files import os_error
 
 
-def check_team(team: str) -> None:
-    from .orchestrator import TEAMS
+RuntimeOption = Annotated[Optional[str], typer.Option(
+    "--runtime", help="How conversations run on autogen-agentchat: 'sequential' (SequentialTeam in process, the "
+                      "default) or 'group-chat' (RoundRobinGroupChat on the agent runtime, with its OpenTelemetry "
+                      "spans).")]
+TeamAlias = Annotated[Optional[str], typer.Option(
+    "--team", hidden=True, help="Deprecated name of --runtime ('team' means an agent's side).")]
 
-    if team not in TEAMS:
-        raise IngroupError(f"--team: {team!r} is not a team; choose one of: {', '.join(TEAMS)}")
+
+def runtime_choice(runtime: str | None, team: str | None) -> str:
+    """The --runtime value, taking the deprecated --team spelling with a warning."""
+    from .orchestrator import RUNTIMES
+
+    if team is not None:
+        err_console.print("[yellow]warning:[/] --team is deprecated; use --runtime (team means an agent's side)",
+                          highlight=False)
+        if runtime is not None and runtime != team:
+            raise IngroupError(f"--runtime {runtime!r} and --team {team!r} disagree; give --runtime only")
+    value = runtime or team or "sequential"
+    if value not in RUNTIMES:
+        raise IngroupError(f"{value!r} is not a runtime; choose one of: {', '.join(RUNTIMES)}", field="--runtime")
+    return value
 
 app = typer.Typer(
     name="ingroup",
@@ -49,9 +65,8 @@ def run_cmd(
     seed: Annotated[Optional[int], typer.Option("--seed", help="Override the scenario's seed.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print messages as they arrive.")] = False,
-    team: Annotated[str, typer.Option(
-        "--team", help="autogen-agentchat team: 'sequential' (in-process, the default) or 'group-chat' "
-                       "(RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans).")] = "sequential",
+    runtime: RuntimeOption = None,
+    team: TeamAlias = None,
 ) -> None:
     """Run a scenario: one transcript per repetition, written as the conversation goes."""
     import asyncio
@@ -63,7 +78,7 @@ def run_cmd(
     from .scenario import load_scenario
     from .transcript import Message
 
-    check_team(team)
+    chosen = runtime_choice(runtime, team)
     spec = resolve(load_scenario(scenario), embedded=embedded, max_turns=max_turns,
                    repetitions=repetitions, seed=seed)
     runs = plan_runs(spec, str(scenario))
@@ -78,7 +93,7 @@ def run_cmd(
     agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)
     console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}; "
                   f"seed {runs[0].scenario.seed}", highlight=False)
-    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, team=team),  # type: ignore[arg-type]
+    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, runtime=chosen),  # type: ignore[arg-type]
                         on_message=show)
     try:
         with folder_locked(out, shared=True):

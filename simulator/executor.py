@@ -20,7 +20,7 @@ from typing import Callable, Literal
 from .errors import IngroupError
 from .files import ensure_subdir
 from .providers._clients import client_pool
-from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, TeamKind, run_conversation,
+from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, Runtime, run_conversation,
                            shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
@@ -46,8 +46,8 @@ class ExecOptions:
     retry_failed: bool = False
     """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
     fsync: bool = True
-    team: TeamKind = "sequential"
-    """Which autogen-agentchat team runs each conversation (see ``simulator.orchestrator.TEAMS``)."""
+    runtime: Runtime = "sequential"
+    """How each conversation runs on autogen-agentchat (``simulator.orchestrator.RUNTIMES``)."""
     workers: int = 1
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
@@ -188,7 +188,7 @@ class Executor:
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
-                    team=self.options.team)
+                    runtime=self.options.runtime)
             f = res.footer
             o = RunOutcome(r.run_id, "failed" if f.failed else "done", res.path, f.turns,
                            f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)

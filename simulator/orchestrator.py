@@ -31,8 +31,10 @@ from .turns import Schedule, ScheduledGroupChat
 from .versions import package_versions
 
 ProviderFactory = Callable[[AgentSpec], Provider]
-TeamKind = Literal["sequential", "group-chat"]
-TEAMS: tuple[TeamKind, ...] = ("sequential", "group-chat")
+Runtime = Literal["sequential", "group-chat"]
+"""How a conversation runs on autogen-agentchat (``--runtime``): ``SequentialTeam`` in process, or
+``RoundRobinGroupChat`` on the agent runtime. "Team" elsewhere means an agent's side."""
+RUNTIMES: tuple[Runtime, ...] = ("sequential", "group-chat")
 """``sequential``: :class:`~simulator.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
 RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans; same transcripts, more CPU per turn."""
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
@@ -139,7 +141,7 @@ def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _header(run: RunSpec, agents: list[AgentSpec], team: str, where: list[Provenance]) -> Header:
+def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance]) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
@@ -156,7 +158,7 @@ def _header(run: RunSpec, agents: list[AgentSpec], team: str, where: list[Proven
         scenario_file=run.scenario_file,
         versions=package_versions(),
         condition=run.condition,
-        autogen_team=team,
+        autogen_team=runtime,
     )
 
 
@@ -169,15 +171,15 @@ async def run_conversation(
     retry: RetryPolicy | None = None,
     on_message: Callable[[Message], None] | None = None,
     fsync: bool = True,
-    team: TeamKind = "sequential",
+    runtime: Runtime = "sequential",
 ) -> ConversationResult:
     """Run one conversation to its stop rule, writing ``out_dir/<run_id>.jsonl`` as it goes.
 
     A provider that fails for good ends the conversation with a footer that records the error. If the
     task is cancelled (Ctrl-C, a kill), the file is left without a footer: recognisably partial.
     """
-    if team not in TEAMS:
-        raise ValueError(f"unknown team {team!r}; choose one of {', '.join(TEAMS)}")
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     s = run.scenario
     agents_specs = list(s.agents)
     names = [a.name for a in agents_specs]
@@ -191,7 +193,7 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, team, where), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where), fsync=fsync)
     index = 0
 
     def record(msg: Message) -> None:
@@ -212,7 +214,7 @@ async def run_conversation(
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
     by_name = {agent.name: agent for agent in participants}
-    if team == "group-chat":
+    if runtime == "group-chat":
         chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
                                                                         termination_condition=termination)
     else:

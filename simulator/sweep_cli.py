@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .display import terminal_safe
+from .cli import RuntimeOption, TeamAlias
 from .errors import IngroupError
 from .executor import failure_text
 from .files import ensure_dir, folder_locked, write_atomic
@@ -122,14 +123,14 @@ def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | Non
 
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-            make_provider=None, workers: int = 1, team: str = "sequential") -> list:
+            make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
     with folder_locked(out, shared=False):
         return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
-                        make_provider=make_provider, workers=workers, team=team)
+                        make_provider=make_provider, workers=workers, runtime=runtime)
 
 
 def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-             make_provider=None, workers: int = 1, team: str = "sequential") -> list:
+             make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
     import asyncio
 
     from .executor import ExecOptions, Executor
@@ -176,7 +177,7 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
         progress.update(task, advance=1, failed=state["failed"], skipped=state["skipped"], cost=cost_text())
 
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
-                          workers=workers, team=team)  # type: ignore[arg-type]
+                          workers=workers, runtime=runtime)  # type: ignore[arg-type]
     # The bar starts once the workers are running: its refresh thread would keep them from being forked.
     executor = Executor(out, make_provider or default_provider_factory(), options,
                         on_outcome=on_outcome, on_message=on_message, on_started=progress.start)
@@ -197,7 +198,7 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
 
 def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              make_provider=None, workers: int = 1, team: str = "sequential") -> list:
+              make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
     """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes."""
     from .sweep import expand, load_sweep
 
@@ -205,7 +206,7 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
     runs = expand(sweep, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
     return execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers, team=team)
+                   make_provider=make_provider, workers=workers, runtime=runtime)
 
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
@@ -260,16 +261,14 @@ def register(app: typer.Typer) -> None:
         retry_failed: Annotated[bool, typer.Option(
             "--retry-failed", help="Run again the runs that failed for good (their transcripts go to .failed/).")
         ] = False,
-        team: Annotated[str, typer.Option(
-            "--team", help="autogen-agentchat team: 'sequential' (in-process, the default) or 'group-chat' "
-                           "(RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans).")
-        ] = "sequential",
+        runtime: RuntimeOption = None,
+        team: TeamAlias = None,
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
-        from .cli import check_team
+        from .cli import runtime_choice
         from .sweep import expand, load_sweep, plan_summary
 
-        check_team(team)
+        chosen = runtime_choice(runtime, team)
         sweep = load_sweep(file)
         runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         if dry_run:
@@ -281,5 +280,5 @@ def register(app: typer.Typer) -> None:
             return
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                           workers=workers, team=team)
+                           workers=workers, runtime=chosen)
         raise typer.Exit(print_outcomes(runs, outcomes, out_dir))

@@ -150,9 +150,9 @@ class _Buggy(Recorder):
         return {}["no such key"]  # a programming error, not a provider failure
 
 
-@pytest.mark.parametrize("team", ["sequential", "group-chat"])
-def test_a_bug_is_a_crash_with_its_traceback_not_a_provider_failure(tmp_path, team):
-    res = run(scenario(), tmp_path, lambda spec: _Buggy(spec, {}), team=team)
+@pytest.mark.parametrize("runtime", ["sequential", "group-chat"])
+def test_a_bug_is_a_crash_with_its_traceback_not_a_provider_failure(tmp_path, runtime):
+    res = run(scenario(), tmp_path, lambda spec: _Buggy(spec, {}), runtime=runtime)
     t = read_transcript(res.path)
     assert t.footer.stop_reason == "crash" and t.footer.failed
     assert "Traceback" in t.footer.error and "KeyError: 'no such key'" in t.footer.error
@@ -160,13 +160,13 @@ def test_a_bug_is_a_crash_with_its_traceback_not_a_provider_failure(tmp_path, te
     assert transcript_state(res.path) == "failed"
 
 
-@pytest.mark.parametrize("team", ["sequential", "group-chat"])
-def test_provider_failure_and_script_end_stop_with_their_own_reasons(tmp_path, team):
+@pytest.mark.parametrize("runtime", ["sequential", "group-chat"])
+def test_provider_failure_and_script_end_stop_with_their_own_reasons(tmp_path, runtime):
     failing = run(scenario(), tmp_path, lambda spec: Recorder(spec, {}, {"Robbie": 99}), run_id="f",
-                  retry=RetryPolicy(max_attempts=1, base_s=0.0), team=team)
+                  retry=RetryPolicy(max_attempts=1, base_s=0.0), runtime=runtime)
     t = read_transcript(failing.path)
     assert t.footer.stop_reason == "error" and "TransientError" in t.footer.error and "Traceback" not in t.footer.error
-    ended = read_transcript(run(scenario(bobby='["b1"]'), tmp_path, run_id="s", team=team).path)
+    ended = read_transcript(run(scenario(bobby='["b1"]'), tmp_path, run_id="s", runtime=runtime).path)
     assert ended.footer.stop_reason == "script_exhausted" and ended.footer.error is None and not ended.footer.failed
 
 

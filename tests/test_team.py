@@ -61,7 +61,7 @@ def _run(text: str, tmp_path, team: str, fail: dict[str, int] | None = None):
     s = load_scenario_text(text)
     res = asyncio.run(run_conversation(RunSpec("x", s, repetition=3), tmp_path / team,
                                        lambda spec: Recorder(spec, seen, dict(fail or {})),
-                                       team=team, retry=RetryPolicy(max_attempts=2, base_s=0.0)))
+                                       runtime=team, retry=RetryPolicy(max_attempts=2, base_s=0.0)))
     return read_transcript(res.path), seen
 
 
@@ -91,8 +91,8 @@ def test_a_provider_failing_for_good_ends_both_teams_the_same_way(tmp_path):
 
 def test_unknown_team_is_refused_before_anything_is_written(tmp_path):
     s = load_scenario_text(CASES["max_turns"])
-    with pytest.raises(ValueError, match="unknown team"):
-        asyncio.run(run_conversation(RunSpec("x", s), tmp_path, lambda spec: Recorder(spec, {}), team="swarm"))
+    with pytest.raises(ValueError, match="unknown runtime"):
+        asyncio.run(run_conversation(RunSpec("x", s), tmp_path, lambda spec: Recorder(spec, {}), runtime="swarm"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -178,3 +178,24 @@ def test_incentives_reach_the_header_and_never_the_model(tmp_path):
     assert "saboteur" not in repr(seen)
     with pytest.raises(Exception, match="incentive"):
         load_scenario_text(text.replace("incentive: saboteur", "incentive: 'two words'"))
+
+
+def test_the_runtime_is_chosen_with_runtime_and_the_old_team_flag_still_works(tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    f = tmp_path / "s.yaml"
+    f.write_text(json.dumps({"name": "rt", "task": "win", "opening": {"speaker": "A", "text": "hi"},
+                             "agents": [{"name": "A", "provider": "scripted", "model": "s", "lines": ["a"]},
+                                        {"name": "B", "provider": "scripted", "model": "s", "lines": ["b"]}],
+                             "stop": {"max_turns": 3}}))
+    for flags, warned in ((["--runtime", "group-chat"], False), (["--team", "group-chat"], True)):
+        out = tmp_path / flags[0].strip("-")
+        r = run_cli("run", str(f), "--out", str(out), "--quiet", *flags)
+        assert r.returncode == 0, r.stderr
+        assert ("--team is deprecated" in r.stderr) is warned
+        header = json.loads(next(out.glob("*.jsonl")).read_text().splitlines()[0])
+        assert header["autogen_team"] == "group-chat"
+    r = run_cli("run", str(f), "--out", str(tmp_path / "x"), "--runtime", "swarm")
+    assert r.returncode == 2 and r.stderr.startswith("error: --runtime: 'swarm' is not a runtime")
