@@ -16,29 +16,14 @@ from rich.table import Table
 from simulator.display import terminal_safe
 from simulator.errors import IngroupError
 
+from .judge_options import JudgeChoice, judge_options
+
 # Wide enough for the summary tables when output is piped (rich falls back to 80 columns there).
 console = Console(width=max(Console().width, 150))
 err_console = Console(stderr=True, soft_wrap=True)
 
-# The judge options, defined once for every verb that can use the judge.
-JudgeFlag = Annotated[bool, typer.Option("--judge", help="Use the LLM judge instead of the rules.")]
-JudgeProvider = Annotated[str, typer.Option("--judge-provider", help="Provider of the judge (embedded, openai, anthropic).")]
-JudgeModel = Annotated[str, typer.Option("--judge-model", help="Model of the judge.")]
-JudgeCache = Annotated[Path, typer.Option("--judge-cache", help="On-disk cache of judge answers.")]
-JudgeBaseUrl = Annotated[Optional[str], typer.Option("--judge-base-url", help="OpenAI-compatible server for the judge.")]
-JudgeTimeout = Annotated[float, typer.Option("--judge-timeout", help="Seconds per judge call before it is retried.")]
-JudgeRetries = Annotated[int, typer.Option("--judge-retries", help="Retries of a failed judge call (0: none).")]
 Scenario_ = Annotated[Optional[Path], typer.Option(
     "--scenario", help="Scenario describing the setup (task, agents' system prompts, teams) where headers lack it.")]
-
-
-def make_analyzer(judge: bool, provider: str, model: str, cache: Path | None, base_url: str | None,
-                  timeout_s: float = 120.0, retries: int = 3) -> Any:
-    if not judge:
-        from .api import RuleAnalyzer
-        return RuleAnalyzer()
-    from .judge import JudgeAnalyzer
-    return JudgeAnalyzer(provider, model, cache=cache, base_url=base_url, timeout_s=timeout_s, retries=retries)
 
 
 def _teams(spec: list[str] | None) -> dict[str, str] | None:
@@ -63,9 +48,9 @@ def _fmt(v: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from .judge import DEFAULT_CACHE, DEFAULT_MODEL, DEFAULT_PROVIDER
 
     @app.command("analyze")
+    @judge_options()
     def analyze_cmd(
         folder: Annotated[Path, typer.Argument(help="Folder (or file) of transcripts.")],
         out: Annotated[Path, typer.Option("--out", help="Folder for tokens/messages/conversations .parquet and .csv.")],
@@ -74,13 +59,7 @@ def register(app: typer.Typer) -> None:
         scenario: Scenario_ = None,
         teams: Annotated[Optional[list[str]], typer.Option(
             "--teams", help="Teams of imported logs' agents, NAME=TEAM[,NAME=TEAM...].")] = None,
-        judge: JudgeFlag = False,
-        judge_provider: JudgeProvider = DEFAULT_PROVIDER,
-        judge_model: JudgeModel = DEFAULT_MODEL,
-        judge_cache: JudgeCache = DEFAULT_CACHE,
-        judge_base_url: JudgeBaseUrl = None,
-        judge_timeout: JudgeTimeout = 120.0,
-        judge_retries: JudgeRetries = 3,
+        judge: JudgeChoice = JudgeChoice(),
     ) -> None:
         """Label every message and write per-token, per-message and per-conversation tables."""
         from simulator.scenario import load_scenario
@@ -90,8 +69,7 @@ def register(app: typer.Typer) -> None:
         if not folder.exists():
             raise IngroupError("no such file or folder", file=str(folder))
         spec = load_scenario(scenario) if scenario else None
-        an = make_analyzer(judge, judge_provider, judge_model, judge_cache, judge_base_url, judge_timeout,
-                           judge_retries)
+        an = judge.analyzer()
         skipped: list[IngroupError] = []
         result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams),
                          skipped=skipped)  # type: ignore[arg-type]
@@ -123,6 +101,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"wrote {len(written)} files to {escape(str(out))}")
 
     @app.command("evaluate")
+    @judge_options()
     def evaluate_cmd(
         labels: Annotated[Optional[Path], typer.Option("--labels", help="Hand labels (LABELS.md JSONL).")] = None,
         transcripts: Annotated[Optional[list[Path]], typer.Option(
@@ -135,13 +114,7 @@ def register(app: typer.Typer) -> None:
         task: Annotated[Optional[str], typer.Option("--task", help="The assigned task (for off_task).")] = None,
         scenario: Scenario_ = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
-        judge: JudgeFlag = False,
-        judge_provider: JudgeProvider = DEFAULT_PROVIDER,
-        judge_model: JudgeModel = DEFAULT_MODEL,
-        judge_cache: JudgeCache = DEFAULT_CACHE,
-        judge_base_url: JudgeBaseUrl = None,
-        judge_timeout: JudgeTimeout = 120.0,
-        judge_retries: JudgeRetries = 3,
+        judge: JudgeChoice = JudgeChoice(),
     ) -> None:
         """Precision and recall of the analyzers against human labels, per corpus, beside the "contains we"
         baseline. With no corpus given, every corpus of the project's manifest (tests/data/corpora.yaml)."""
@@ -150,8 +123,7 @@ def register(app: typer.Typer) -> None:
         from .corpora import DEFAULT_MANIFEST, evaluate_manifest, reports_json
         from .evaluate import evaluate, evaluate_casino
 
-        an = make_analyzer(judge, judge_provider, judge_model, judge_cache, judge_base_url, judge_timeout,
-                           judge_retries)
+        an = judge.analyzer()
         if (labels is None) != (not transcripts):
             raise IngroupError("--labels and --transcripts go together")
         reports, skipped = [], []

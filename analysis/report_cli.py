@@ -7,9 +7,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from .judge_options import JudgeChoice, judge_options
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
+    @judge_options("Also label with the LLM judge and show its labels beside the rules'.")
     def report_cmd(
         sources: Annotated[list[Path], typer.Argument(help="Transcript folders or files (JSONL).")],
         out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
@@ -23,13 +26,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
         max_transcripts: Annotated[Optional[int], typer.Option(
             "--max-transcripts", min=0, help="Show at most N conversations in the viewer (stats use all).")] = None,
-        judge: Annotated[bool, typer.Option(
-            "--judge", help="Also label with the LLM judge and show its labels beside the rules'.")] = False,
-        judge_provider: Annotated[str, typer.Option("--judge-provider")] = "embedded",
-        judge_model: Annotated[Optional[str], typer.Option("--judge-model")] = None,
-        judge_cache: Annotated[Optional[Path], typer.Option(
-            "--judge-cache", help="On-disk cache of judge answers (default: the analyzers' cache).")] = None,
-        judge_base_url: Annotated[Optional[str], typer.Option("--judge-base-url")] = None,
+        judge: JudgeChoice = JudgeChoice(),
     ) -> None:
         """Build one static, self-contained HTML report: tables, plots, graphs and a labelled transcript viewer."""
         from rich.console import Console
@@ -38,12 +35,7 @@ def register(app: typer.Typer) -> None:
 
         from .report.builder import build_report, command_line
 
-        second = None
-        if judge:
-            from .judge import DEFAULT_CACHE, DEFAULT_MODEL, JudgeAnalyzer
-
-            second = JudgeAnalyzer(judge_provider, judge_model or DEFAULT_MODEL, cache=judge_cache or DEFAULT_CACHE,
-                                   base_url=judge_base_url)
+        second = judge.judge() if judge.use else None
         try:
             result = build_report(sources, out, by=by, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed,
                                   title=title, max_transcripts=max_transcripts, command=command_line(),
