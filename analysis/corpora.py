@@ -29,17 +29,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulator.errors import IngroupError
 from simulator.scenario import load_scenario
-from simulator.yamlio import format_path, load_yaml_file
+from simulator.validation import located
+from simulator.yamlio import load_yaml_file
 
 from .api import Analyzer
 from .evaluate import CorpusReport, evaluate, evaluate_casino
+from simulator.validation import Strict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MANIFEST = ROOT / "tests" / "data" / "corpora.yaml"
 
 
-class Corpus(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Corpus(Strict):
 
     description: str = ""
     labels: str | None = None
@@ -58,8 +59,7 @@ class Corpus(BaseModel):
         return self
 
 
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Manifest(Strict):
 
     corpora: dict[str, Corpus] = Field(min_length=1)
 
@@ -69,10 +69,7 @@ def load_manifest(path: str | Path) -> tuple[Manifest, Path]:
     try:
         return Manifest.model_validate(loc.data), Path(path).resolve().parent
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-        msg = err["msg"].removeprefix("Value error, ")
-        raise IngroupError(msg, file=str(path), line=loc.line_of(where), field=format_path(where) or None) from None
+        raise located(exc, file=str(path), line_of=loc.line_of) from None
 
 
 def _paths(base: Path, items: list[str]) -> list[Path]:

@@ -28,6 +28,7 @@ from simulator import importers
 from simulator.errors import IngroupError
 from simulator.scenario import Scenario
 from simulator.transcript import Transcript, iter_transcripts
+from simulator.validation import located
 
 from .api import Analyzer, RuleAnalyzer, conversation_key, label_transcript, with_setup
 from .incentives import Separation, separation
@@ -209,11 +210,12 @@ def load_labels(path: str | Path) -> list[dict[str, Any]]:
         try:
             LabelRecord.model_validate(rec)
         except ValidationError as exc:
-            e = exc.errors()[0]
-            where = ".".join(str(x) for x in e["loc"])
-            got = e.get("input")
-            msg = e["msg"] + (f", not {got!r}" if isinstance(got, (str, int, float, bool)) else "")
-            raise IngroupError(msg, file=str(p), line=n, field=where or None) from None
+            # Label files hold no secrets: the wrong value is quoted, which helps an annotator find it.
+            got = exc.errors()[0].get("input")
+            err = located(exc, file=str(p), line=n)
+            if isinstance(got, (str, int, float, bool)):
+                err.message += f", not {got!r}"
+            raise err from None
         rec["_line"] = n
         out.append(rec)
     if not out:

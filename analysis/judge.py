@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from simulator.errors import IngroupError, ProviderError
 from simulator.providers.base import TransientError
+from simulator.validation import first_problem
 
 from .judge_options import DEFAULT_CACHE, DEFAULT_MODEL, DEFAULT_PROVIDER
 from .labels import FLAGS, REFS, Context, Evidence, MessageLabels, WeToken
@@ -137,10 +138,10 @@ class JudgeAnalyzer:
                 spec = AgentSpec(name="judge", provider=self.provider_kind, model=self.model, base_url=self.base_url,
                                  timeout_s=self.timeout_s)
             except ValidationError as exc:  # unknown provider kind, a bad --judge-base-url
-                e = exc.errors()[0]  # its message only: the input may be a URL with a password
+                path, msg = first_problem(exc)  # never the input: it may be a URL with a password
                 field = {"base_url": "--judge-base-url", "provider": "--judge-provider"}.get(
-                    str(e["loc"][0]) if e["loc"] else "", None)
-                raise IngroupError(e["msg"].removeprefix("Value error, "), field=field) from None
+                    str(path[0]) if path else "", None)
+                raise IngroupError(msg, field=field) from None
             self._provider = make_provider(spec)
         return self._provider
 

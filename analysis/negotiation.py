@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from simulator.validation import Strict
 
 MoveKind = Literal["submit", "accept", "reject", "walk_away"]
 _KINDS: dict[str, MoveKind] = {"submit-deal": "submit", "accept-deal": "accept", "reject-deal": "reject",
@@ -34,9 +36,7 @@ _MOVE = re.compile(
 _QTY = re.compile(r"\b([a-z]+)\s*(?:=|:|\s)\s*(\d+)\b", re.IGNORECASE)
 
 
-class Game(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Game(Strict):
     items: dict[str, int] = Field(min_length=1)
     """Packages of each item on the table (CaSiNo: 3 each of food, water, firewood)."""
     values: dict[str, dict[str, float]] = Field(min_length=2, max_length=2)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
+from .validation import Strict
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 
 ProviderName = Literal["openai", "anthropic", "embedded", "scripted"]
@@ -28,11 +29,7 @@ AGENT_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 SAFE_NAME = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-]){0,99}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
-
-
-class Sampling(_Strict):
+class Sampling(Strict):
     """Sampling parameters asked for. Providers record which ones they applied and which they could not."""
 
     temperature: float | None = Field(default=None, ge=0, le=2)
@@ -61,7 +58,7 @@ _MANAGED_BODY_KEYS = frozenset(Sampling.model_fields) | {
     "model", "messages", "system", "stream", "max_completion_tokens", "stop_sequences", "thinking"}
 
 
-class AgentSpec(_Strict):
+class AgentSpec(Strict):
     name: str = Field(pattern=AGENT_NAME)
     provider: ProviderName
     model: str = Field(min_length=1, max_length=200)
@@ -137,12 +134,12 @@ class AgentSpec(_Strict):
         return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
-class Opening(_Strict):
+class Opening(Strict):
     speaker: str
     text: str = Field(min_length=1)
 
 
-class TurnOrder(_Strict):
+class TurnOrder(Strict):
     mode: Literal["round_robin", "random", "explicit"] = "round_robin"
     order: list[str] | None = None
     """For ``explicit``: the speakers after the opening, cycled when the list runs out."""
@@ -167,7 +164,7 @@ class TurnOrder(_Strict):
         return self
 
 
-class PhraseStop(_Strict):
+class PhraseStop(Strict):
     """Stop once a message containing ``phrase`` is said by one of ``said_by`` or received by one of
     ``received_by`` (every other agent receives each message). Omitted means any agent."""
 
@@ -177,7 +174,7 @@ class PhraseStop(_Strict):
     case_sensitive: bool = True
 
 
-class StopRules(_Strict):
+class StopRules(Strict):
     phrases: list[PhraseStop] = []
     max_turns: int | None = Field(default=None, ge=1, le=100_000)
     """Cap on the number of messages, the opening included."""
@@ -190,7 +187,7 @@ class StopRules(_Strict):
         return bool(self.phrases) or self.max_turns is not None or self.max_replies_per_agent is not None
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     task: str = Field(min_length=1, max_length=500)

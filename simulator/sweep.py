@@ -29,6 +29,7 @@ from .seeds import named_seed
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
 from .turns import Schedule
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
+from .validation import Strict
 
 # Level and factor names go into run ids and file names; '-' is reserved as the separator between levels.
 LEVEL_NAME = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.]{0,39}(?<!\.)$"
@@ -36,54 +37,50 @@ MAX_RUNS = 100_000
 """More runs than this in one sweep is a typo or a hostile file, not an experiment."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConditionUse(_Strict):
+class ConditionUse(Strict):
     use: str
     agents: list[str] | None = None
     """Only these agents get the fragment (default: every agent that is not scripted)."""
 
 
-class Level(_Strict):
+class Level(Strict):
     description: str = ""
     agents: dict[str, dict[str, Any]] = {}
     set: dict[str, Any] = {}
     conditions: list[str | ConditionUse] = []
 
 
-class Factor(_Strict):
+class Factor(Strict):
     description: str = ""
     levels: dict[str, Level] = Field(min_length=1)
 
 
-class InlineCondition(_Strict):
+class InlineCondition(Strict):
     target: Literal["identity", "system", "persona"]
     description: str = Field(min_length=1)
     text: str
     source: str | None = None
 
 
-class Price(_Strict):
+class Price(Strict):
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     """US dollars per million tokens."""
 
 
-class Estimate(_Strict):
+class Estimate(Strict):
     tokens_per_message: int = Field(default=120, ge=1, le=100_000)
     """Assumed length of a model reply, capped by the agent's max_tokens."""
     unbounded_replies: int = Field(default=20, ge=1, le=100_000)
     """Replies assumed for a run whose stop rules set no turn cap (phrase rules only)."""
 
 
-class LimitSpec(_Strict):
+class LimitSpec(Strict):
     concurrency: int | None = Field(default=None, ge=1, le=10_000)
     rpm: float | None = Field(default=None, gt=0)
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     scenario: str | dict[str, Any]

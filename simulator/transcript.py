@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TranscriptError
 from .files import ensure_dir, open_new
+from .validation import located
 
 SCHEMA = "ingroup.transcript/2"
 SCHEMAS_READ = ("ingroup.transcript/1", SCHEMA)
@@ -293,9 +294,7 @@ def read_transcript(path: str | Path) -> Transcript:
             else:
                 raise TranscriptError(f"unknown record type {kind!r}", file=p, line=n, field="type")
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(x) for x in err["loc"])
-            raise TranscriptError(err["msg"], file=p, line=n, field=field) from None
+            raise located(exc, file=p, line=n, error=TranscriptError) from None
     assert header is not None
     return Transcript(path=p, header=header, messages=messages, footer=footer, dropped_tail=dropped)
 

@@ -188,14 +188,14 @@ def test_bad_labels_file(tmp_path: Path, imported: Path):
     with pytest.raises(IngroupError, match=r"bad.jsonl:2: not valid JSON"):
         load_labels(bad)
     bad.write_text('{"file": "egomaniac_1.txt", "idx": 0, "we": [{"token": "we", "char": 1, "ref": "team"}]}\n')
-    with pytest.raises(IngroupError, match=r"bad.jsonl:1: we.0.ref: Input should be 'dyad'.*, not 'team'"):
+    with pytest.raises(IngroupError, match=r"bad.jsonl:1: we\[0\]\.ref: Input should be 'dyad'.*, not 'team'"):
         load_labels(bad)
     # Badly typed records are errors naming line and field, never a traceback later on.
     for record, where in (('{"file": "e.txt", "idx": "3"}', "idx"), ('{"file": 7, "idx": 0}', "file"),
                           ('{"file": "e.txt", "idx": 0, "we": [{"token": 1, "char": 0, "ref": "dyad"}]}',
-                           "we.0.token"),
+                           r"we\[0\]\.token"),
                           ('{"file": "e.txt", "idx": 0, "we": [{"token": "we", "char": "x", "ref": null}]}',
-                           "we.0.char"),
+                           r"we\[0\]\.char"),
                           ('{"file": "e.txt", "idx": 0, "cooperative": "yes"}', "cooperative"),
                           ('{"file": "e.txt", "idx": 0, "identity_claim": "GPT-4"}', "identity_claim"),
                           ('{"file": "e.txt", "idx": true}', "idx")):

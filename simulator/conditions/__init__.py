@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
 from ..scenario import AgentSpec, Scenario
+from ..validation import located
 from ..yamlio import LocatedData, format_path, load_yaml_file
+from ..validation import Strict
 
 BUILTIN_DIR = Path(__file__).parent
 Target = Literal["identity", "system", "persona"]
@@ -61,11 +63,7 @@ def vendor_of(provider: str, model: str) -> str:
     return _PROVIDER_VENDOR.get(provider, "an unknown vendor")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ConditionEntry(_Strict):
+class ConditionEntry(Strict):
     description: str = Field(min_length=1)
     text: str
     source: str | None = None
@@ -73,7 +71,7 @@ class ConditionEntry(_Strict):
     """Overrides the family's target for this one condition."""
 
 
-class ConditionFile(_Strict):
+class ConditionFile(Strict):
     family: str = Field(pattern=NAME)
     target: Target
     description: str = ""
@@ -118,14 +116,7 @@ def validate_located(model: type[BaseModel], loc: LocatedData, data: Any = None,
     try:
         return model.model_validate(loc.data if data is None else data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        path = base + tuple(p for p in err["loc"] if isinstance(p, (str, int)))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        raise ScenarioError(msg, file=loc.file, line=loc.line_of(path), field=format_path(path) or None) from None
+        raise located(exc, file=loc.file, base=base, line_of=loc.line_of, error=ScenarioError) from None
 
 
 def check_template(text: str, *, file: str | None, line: int | None, field: str) -> None:

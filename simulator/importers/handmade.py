@@ -22,14 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import IngroupError
 from ..scenario import Scenario
 from ..transcript import AgentInfo, Header, Message
+from ..validation import located
 from ..versions import package_versions
 from ._common import Conversation, source
+from ..validation import Strict
 
 FORMAT = "handmade"
 
 
-class _Agent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Agent(Strict):
     name: str = Field(min_length=1, max_length=64)
     model: str = "unknown"
     team: str | None = None
@@ -37,14 +38,12 @@ class _Agent(BaseModel):
     system_message: str = ""
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Line(Strict):
     speaker: str
     text: str
 
 
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _File(Strict):
     name: str = Field(min_length=1, max_length=100)
     task: str = Field(min_length=1)
     description: str = ""
@@ -59,8 +58,7 @@ def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conve
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IngroupError(f"not valid JSON ({exc})", file=str(path)) from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise IngroupError(err["msg"], file=str(path), field=".".join(map(str, err["loc"]))) from None
+        raise located(exc, file=str(path)) from None
     names = [a.name for a in conv.agents]
     for i, line in enumerate(conv.messages):
         if line.speaker not in names:
