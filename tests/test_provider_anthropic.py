@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from pathlib import Path
 
 import pytest
-from anthropic.resources.messages import AsyncMessages
 
 from simulator.errors import ProviderError
 from simulator.providers import TransientError, Turn, make_provider
@@ -50,23 +48,26 @@ async def test_reply_comes_from_the_wire_with_system_and_shaped_messages(server)
     assert result.applied == {"max_tokens": 64, "leading_user_turn": LEADING_USER_TURN, "merged_turns": 1}
 
 
-async def test_parameters_the_sdk_rejects_are_recorded_not_sent(server):
-    accepted = set(inspect.signature(AsyncMessages.create).parameters)
-    provider = make_provider(_spec(server.base_url), ENV)
+async def test_parameters_the_sdk_rejects_are_recorded_not_sent():
+    handle = loadserver.start_in_thread(latency_ms=1, record_requests=True)
+    provider = make_provider(_spec(handle.base_url), ENV)
     sampling = Sampling(temperature=0.0, top_p=0.9, seed=7, repeat_penalty=1.2, stop=["END"])
     try:
-        # Sending a keyword the SDK does not accept raises TypeError: a success means we did not send it.
         result = await provider.complete("", [Turn("user", "Hello")], sampling)
     finally:
         await provider.aclose()
-    assert result.applied["max_tokens"] == DEFAULT_MAX_TOKENS  # required by the API, our default recorded
-    assert result.applied["stop"] == ["END"]
-    for name in ("seed", "repeat_penalty"):
-        assert name in result.unsupported
-    for name, wire in (("temperature", "temperature"), ("top_p", "top_p")):
-        assert (name in result.applied) == (wire in accepted)
-        assert (name in result.unsupported) == (wire not in accepted)
-    assert set(sdk_sampling_support()) <= {"max_tokens", "temperature", "top_p", "top_k", "stop", "thinking_budget"}
+        handle.stop()
+    body = handle.requests[-1]["body"]
+    # What the record says was applied is what went on the wire, and nothing it calls unsupported did.
+    assert body["max_tokens"] == result.applied["max_tokens"] == DEFAULT_MAX_TOKENS  # the API requires it
+    assert body["stop_sequences"] == result.applied["stop"] == ["END"]
+    for name, wire in (("temperature", "temperature"), ("top_p", "top_p"), ("seed", "seed"),
+                       ("repeat_penalty", "repeat_penalty")):
+        assert (name in result.applied) == (wire in body), name
+        assert (name in result.unsupported) != (wire in body), name
+    # The pinned SDK (constraints.txt) no longer takes temperature or top_p: both recorded as unsupported.
+    assert {"temperature", "top_p", "seed", "repeat_penalty"} <= set(result.unsupported)
+    assert sdk_sampling_support() == {"max_tokens": "max_tokens", "stop": "stop_sequences", "thinking_budget": "thinking"}
 
 
 def test_shape_messages_alternates_and_ends_with_user():

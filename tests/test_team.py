@@ -156,7 +156,14 @@ def test_workers_fork_when_single_threaded_and_use_a_fork_server_otherwise(tmp_p
     runs = [RunSpec(f"w{i:02d}", s, repetition=i) for i in range(6)]
     from simulator.providers.scripted import ScriptedProvider
 
-    assert _worker_context()[1] is (len(os.listdir("/proc/self/task")) == 1)
+    # A fresh process has one thread: plain fork. (This test process may have others: the pytest plugins'.)
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", "from simulator.executor import _worker_context as w; "
+                            "print(w()[1], w()[0].get_start_method())"], capture_output=True, text=True,
+                           cwd=os.path.dirname(os.path.dirname(__file__)), check=True)
+    assert probe.stdout.split() == ["True", "fork"]
     release = threading.Event()
     other = threading.Thread(target=release.wait, daemon=True)
     other.start()
