@@ -7,6 +7,7 @@ hand also lets us bound alias expansion, so a "billion laughs" file fails fast i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,20 @@ class LocatedData:
         return None
 
 
+class Loader(yaml.SafeLoader):
+    """YAML as a person means it: YAML 1.2 booleans. PyYAML follows YAML 1.1, where ``on``, ``off``,
+    ``yes``, ``no``, ``y`` and ``n`` are booleans, so a sweep level named ``on`` became ``True``; here only
+    ``true`` and ``false`` are (fields that want a boolean still accept ``yes`` and ``on``)."""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                             list("tTfF"))
+
+
 def format_path(path: Path_) -> str:
     out = ""
     for part in path:
@@ -53,7 +68,7 @@ def load_yaml_text(text: str, file: str) -> LocatedData:
     if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ScenarioError(f"file is larger than {MAX_BYTES} bytes", file=file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -97,7 +112,7 @@ class _Builder:
         self.file = file
         self.lines: dict[Path_, int] = {}
         self.count = 0
-        self._scalars = yaml.SafeLoader("")
+        self._scalars = Loader("")
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1

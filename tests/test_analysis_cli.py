@@ -211,3 +211,12 @@ def test_judge_errors_are_clear(tmp_path: Path):
     p = subprocess.run([str(INGROUP), "evaluate", "--corpus", "seed-dev", "--judge", "--judge-timeout", "0"],
                        capture_output=True, text=True, timeout=120, env={**os.environ})
     assert p.returncode == 2 and "--judge-timeout" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_version():
+    from importlib.metadata import version
+
+    from conftest import run_cli
+
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"ingroup {version('ingroup')}"

@@ -276,3 +276,16 @@ def test_summary_does_not_count_runs_without_an_outcome_as_complete(tmp_path: Pa
     half = [RunOutcome(r.run_id, "done", tmp_path / f"{r.run_id}.jsonl") for r in runs[:4]]
     assert print_outcomes(runs, half, tmp_path) == 1
     assert f"4 of {len(runs)} run(s) complete" in capsys.readouterr().out
+
+
+def test_yaml_1_1_booleans_stay_the_words_the_user_wrote(tmp_path: Path):
+    # PyYAML reads `on`/`off` as booleans (YAML 1.1): a factor of levels on/off became True/False.
+    base = tmp_path / "base.yaml"
+    base.write_text("name: b\ntask: t\nagents:\n  - {name: A, provider: scripted, model: s, lines: [a]}\n"
+                    "  - {name: B, provider: scripted, model: s, lines: [b], think_tags: yes}\n"
+                    "opening: {speaker: A, text: hi}\nstop: {max_turns: 2}\n")
+    sweep = load_sweep_text("name: w\nscenario: base.yaml\nfactors:\n  watched:\n    levels:\n"
+                            "      on: {set: {opening.text: 'on'}}\n      off: {}\n", "w.yaml", tmp_path)
+    assert [r.condition for r in expand(sweep)] == [{"watched": "on"}, {"watched": "off"}]
+    assert expand(sweep)[0].scenario.opening.text == "on"
+    assert expand(sweep)[0].scenario.agents[1].think_tags is True  # a boolean field still takes yes
