@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         judge_cache: Annotated[Optional[Path], typer.Option(
             "--judge-cache", help="On-disk cache of judge answers (default: the analyzers' cache).")] = None,
         judge_base_url: Annotated[Optional[str], typer.Option("--judge-base-url")] = None,
+        identity_reference: Annotated[Optional[str], typer.Option(
+            "--identity-reference", help="Identity sweep: the model (as the scenario names it) whose bare-prompt "
+                                         "token counts are the hidden-system-prompt reference.")] = None,
     ) -> None:
         """Build one static, self-contained HTML report: tables, plots, graphs and a labelled transcript viewer."""
         from rich.console import Console
@@ -47,7 +50,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = build_report(sources, out, by=by, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed,
                                   title=title, max_transcripts=max_transcripts, command=command_line(),
-                                  judge=second)
+                                  judge=second, identity_reference=identity_reference)
         finally:
             if second is not None:
                 second.close()
