@@ -252,6 +252,9 @@ def make_app() -> typer.Typer:
     register(app)
     report_cli.register(app)
     simulator_cli.add_run_summary(run_summary)
+    from .identity_sweep import install
+
+    install()  # the conditional interviewer's claim detector
     _ASSEMBLED.append(app)
     return app
 

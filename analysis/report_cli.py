@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
         max_transcripts: Annotated[Optional[int], typer.Option(
             "--max-transcripts", min=0, help="Show at most N conversations in the viewer (stats use all).")] = None,
         judge: JudgeChoice = JudgeChoice(),
+        identity_reference: Annotated[Optional[str], typer.Option(
+            "--identity-reference", help="Identity sweep: the model (as the scenario names it) whose bare-prompt "
+                                         "token counts are the hidden-system-prompt reference.")] = None,
     ) -> None:
         """Build one static, self-contained HTML report: tables, plots, graphs and a labelled transcript viewer."""
         from rich.console import Console
@@ -39,7 +42,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = build_report(sources, out, by=by, task=task, n_boot=n_boot, n_perm=n_perm, seed=seed,
                                   title=title, max_transcripts=max_transcripts, command=command_line(),
-                                  judge=second)
+                                  judge=second, identity_reference=identity_reference)
         finally:
             if second is not None:
                 second.close()

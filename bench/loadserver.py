@@ -412,9 +412,11 @@ class ServerHandle:
         self.stop()
 
 
-def start_in_thread(config: LoadConfig | None = None, *, port: int = 0, **overrides: Any) -> ServerHandle:
-    """Start a load server in a background thread; returns once it accepts connections."""
-    server = LoadServer(config, port=port, **overrides)
+def start_in_thread(config: LoadConfig | None = None, *, port: int = 0, server: LoadServer | None = None,
+                    **overrides: Any) -> ServerHandle:
+    """Start a load server (or ``server``, a subclass answering otherwise) in a background thread; returns
+    once it accepts connections."""
+    server = server or LoadServer(config, port=port, **overrides)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []

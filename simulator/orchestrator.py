@@ -126,7 +126,7 @@ def _agent_info(a: AgentSpec, run: RunSpec, where: Provenance) -> AgentInfo:
         base_url_from=where.base_url_from, served_model=where.served_model,
         rendered_system_prompt=where.rendered_system_prompt, seed=agent_seed(a, run), think_tags=a.think_tags,
         extra_body=redact_data(a.extra_body) if a.extra_body is not None else None,  # type: ignore[arg-type]
-        extra_headers=redact_headers(a.extra_headers),
+        extra_headers=redact_headers(a.extra_headers), official_name=a.official_name, creator=a.creator,
     )
 
 
@@ -188,6 +188,10 @@ async def run_conversation(
     try:
         for a in agents_specs:
             providers.append(make_provider(a))
+            # A provider that needs to know the conversation (an interviewer: whom it interviews) is told.
+            bind = getattr(providers[-1], "bind_scenario", None)
+            if callable(bind):
+                bind(s)
         where = [provenance_of(p, a.system_prompt()) for a, p in zip(agents_specs, providers)]
     except BaseException:
         for p in providers:

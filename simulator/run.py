@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
+from .interview import fill_official_names
 from .orchestrator import ProviderFactory, RunSpec
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
 from .seeds import pick_seed
@@ -25,7 +26,8 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
         update["repetitions"] = repetitions
     if seed is not None:
         update["seed"] = seed
-    return scenario.model_copy(update=update) if update else scenario
+    scenario = scenario.model_copy(update=update) if update else scenario
+    return fill_official_names(scenario)
 
 
 def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:

@@ -58,6 +58,31 @@ _MANAGED_BODY_KEYS = frozenset(Sampling.model_fields) | {
     "model", "messages", "system", "stream", "max_completion_tokens", "stop_sequences", "thinking"}
 
 
+ScriptWhen = Literal["always", "claimed_other"]
+
+# Placeholders of an interviewer's lines and of the opening: filled from the interviewed agent's declared
+# identity when the plan is made (official_name), or from what it just said (claimed_identity).
+OFFICIAL_NAME = "{official_name}"
+CLAIMED_IDENTITY = "{claimed_identity}"
+
+
+class ScriptLine(Strict):
+    """One line of a scripted agent. ``when: claimed_other``: spoken only once the agent it interviews has
+    claimed an identity other than its declared one (the line is skipped otherwise), with
+    ``{claimed_identity}`` the identity it last claimed; ``{official_name}`` is the interviewee's declared
+    official name."""
+
+    text: str = Field(min_length=1)
+    when: ScriptWhen = "always"
+
+    @model_validator(mode="after")
+    def _claim_needs_condition(self) -> "ScriptLine":
+        if CLAIMED_IDENTITY in self.text and self.when != "claimed_other":
+            raise ValueError("a line using {claimed_identity} needs when: claimed_other (there is no claimed "
+                             "identity to fill in otherwise)")
+        return self
+
+
 class AgentSpec(Strict):
     name: str = Field(pattern=AGENT_NAME)
     provider: ProviderName
@@ -78,8 +103,15 @@ class AgentSpec(Strict):
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Environment variable holding the key; defaults to OPENAI_API_KEY / ANTHROPIC_API_KEY."""
     timeout_s: float = Field(default=120.0, gt=0, le=3600)
-    lines: list[str] | None = None
-    """For ``scripted`` agents: the fixed lines spoken in turn (an interviewer, say)."""
+    lines: list[str | ScriptLine] | None = None
+    """For ``scripted`` agents: the fixed lines spoken in turn (an interviewer, say); a line may be
+    conditional (:class:`ScriptLine`)."""
+    official_name: str | None = Field(default=None, min_length=1, max_length=200)
+    """The agent's declared identity: its official model name ("Claude 3.5 Sonnet"), filled into an
+    interviewer's ``{official_name}``; the analysis does not count the agent naming itself as a claim of
+    another identity."""
+    creator: str | None = Field(default=None, min_length=1, max_length=200)
+    """The declared identity's maker ("Anthropic"); unset: judged from the model name."""
     substituted_from: dict[str, str] | None = None
     """Set by ``--embedded``: the provider and model the scenario file asked for."""
     extra_body: dict[str, Any] | None = None
@@ -128,6 +160,10 @@ class AgentSpec(Strict):
             raise ValueError(f"extra_body may not set {', '.join(clash)}: ingroup sets these itself "
                              "(use the agent's model and sampling options)")
         return self
+
+    def script(self) -> list[ScriptLine]:
+        """A scripted agent's lines, plain strings as unconditional lines."""
+        return [ScriptLine(text=x) if isinstance(x, str) else x for x in self.lines or []]
 
     def system_prompt(self) -> str:
         parts = [self.system_message, self.identity or "", self.persona or ""]

@@ -48,6 +48,9 @@ class Level(Strict):
     agents: dict[str, dict[str, Any]] = {}
     set: dict[str, Any] = {}
     conditions: list[str | ConditionUse] = []
+    repetitions: int | None = Field(default=None, ge=1, le=100_000)
+    """Runs of every cell with this level, instead of the sweep's repetitions (a sampling plan: some prompts
+    sampled four times, the rest once). Only one factor may set it."""
 
 
 class Factor(Strict):
@@ -155,6 +158,7 @@ def sweep_from_data(loc: LocatedData, base_dir: Path) -> Sweep:
     library = _library(spec, loc, base_dir)
     _check_levels(spec, loc, base, library)
     _check_overlaps(spec, loc)
+    _check_repetition_factor(spec, loc)
     _check_run_id_length(spec, base, loc)
     sweep = Sweep(spec, base, base_file, library, loc)
     n = count_runs(sweep)
@@ -252,8 +256,33 @@ def _check_overlaps(spec: SweepFile, loc: LocatedData) -> None:
         seen.extend((fname, p, lname) for p, lname in touched.items())
 
 
+def _check_repetition_factor(spec: SweepFile, loc: LocatedData) -> None:
+    # Two factors giving repetitions would leave a cell with two answers; the design must say one.
+    setters = [(f, lname) for f, factor in spec.factors.items() for lname, lv in factor.levels.items()
+               if lv.repetitions is not None]
+    factors = list(dict.fromkeys(f for f, _ in setters))
+    if len(factors) > 1:
+        f, lname = next(x for x in setters if x[0] == factors[1])
+        raise _err(loc, ("factors", f, "levels", lname, "repetitions"),
+                   f"factor '{factors[0]}' sets repetitions already: only one factor may set them")
+
+
+def _repetitions_of(spec: SweepFile, base: Scenario, levels: dict[str, str]) -> int:
+    for fname, lname in levels.items():
+        reps = spec.factors[fname].levels[lname].repetitions
+        if reps is not None:
+            return reps
+    return spec.repetitions or base.repetitions
+
+
+def cell_repetitions(sweep: Sweep, levels: dict[str, str]) -> int:
+    """Runs of one cell: its level's ``repetitions`` when one sets them, else the sweep's."""
+    return _repetitions_of(sweep.spec, sweep.base, levels)
+
+
 def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> None:
-    reps = spec.repetitions or base.repetitions
+    reps = max([spec.repetitions or base.repetitions] + [lv.repetitions or 0 for f in spec.factors.values()
+                                                         for lv in f.levels.values()])
     longest = len(spec.name) + sum(1 + max(map(len, f.levels), default=0) for f in spec.factors.values())
     longest += len(f"-r{reps - 1:03d}")
     if longest > 200:
@@ -263,7 +292,15 @@ def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> N
 
 def count_runs(sweep: Sweep) -> int:
     reps = sweep.spec.repetitions or sweep.base.repetitions
-    return math.prod(len(f.levels) for f in sweep.spec.factors.values()) * reps
+    total = 1
+    for factor in sweep.spec.factors.values():
+        if any(lv.repetitions is not None for lv in factor.levels.values()):
+            # This factor's levels carry the repetitions (one factor at most): sum them, not count them.
+            total *= sum(lv.repetitions or reps for lv in factor.levels.values())
+            reps = 1
+        else:
+            total *= len(factor.levels)
+    return total * reps
 
 
 def cells(sweep: Sweep) -> list[dict[str, str]]:
@@ -361,16 +398,24 @@ def run_id(sweep: Sweep, levels: dict[str, str], rep: int) -> str:
 
 def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> list[RunSpec]:
     """Every planned run of the sweep, in a stable order, with ids that never change for the same file."""
-    reps = sweep.spec.repetitions or sweep.base.repetitions
     runs: list[RunSpec] = []
     for levels in cells(sweep):
+        reps = cell_repetitions(sweep, levels)
         scenario = cell_scenario(sweep, levels)
         if sweep.spec.max_turns is not None:
             scenario = with_max_turns(scenario, sweep.spec.max_turns)
         # No seed anywhere: one from the sweep's name, so a resumed sweep plans the very same runs.
         seed = sweep.spec.seed if sweep.spec.seed is not None else scenario.seed
-        scenario = resolve(scenario, embedded=embedded, max_turns=max_turns, repetitions=reps,
-                           seed=seed if seed is not None else named_seed(sweep.name))
+        try:
+            scenario = resolve(scenario, embedded=embedded, max_turns=max_turns, repetitions=reps,
+                               seed=seed if seed is not None else named_seed(sweep.name))
+        except ScenarioError as exc:
+            if exc.file is None:  # a problem of the cell as a whole (an unfilled placeholder): name the cell
+                fname, lname = next(iter(levels.items())) if levels else ("", "")
+                exc.file = sweep.file
+                exc.line = sweep.loc.line_of(("factors", fname, "levels", lname)) if levels else None
+                exc.message += f" (in the cell {', '.join(f'{k}={v}' for k, v in levels.items())})"
+            raise
         if embedded and sweep.spec.embedded_sampling is not None:
             scenario = _with_embedded_sampling(scenario, sweep.spec.embedded_sampling)
         for rep in range(reps):
@@ -465,7 +510,7 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
         for name in speakers:
             a = s.agent(name)
             if a.provider == "scripted":
-                line = (a.lines or [""])[scripted_pos[name]]
+                line = a.script()[scripted_pos[name]].text
                 scripted_pos[name] += 1
                 context += len(line) // CHARS_PER_TOKEN + 1
                 continue

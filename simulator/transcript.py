@@ -20,10 +20,11 @@ from .errors import TranscriptError
 from .files import ensure_dir, open_new
 from .validation import located
 
-SCHEMA = "ingroup.transcript/2"
-SCHEMAS_READ = ("ingroup.transcript/1", SCHEMA)
+SCHEMA = "ingroup.transcript/3"
+SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", SCHEMA)
 """Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
-model, request ids, seeds per agent); every /2 field is optional, so /1 files read as they are."""
+model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator). Every field
+added since /1 is optional, so older files read as they are."""
 
 
 def now_iso() -> str:
@@ -78,6 +79,10 @@ class AgentInfo(_Record):
     """Extra request fields sent with every call (secrets redacted)."""
     extra_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every call (values of credential-like headers redacted)."""
+    official_name: str | None = None
+    """/3: the agent's declared identity, its official model name, as the scenario gives it."""
+    creator: str | None = None
+    """/3: the declared identity's maker, as the scenario gives it."""
 
 
 class Header(_Record):

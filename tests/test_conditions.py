@@ -116,3 +116,13 @@ def test_user_library_overrides_builtin_and_bad_placeholders_are_located(tmp_pat
     with pytest.raises(ScenarioError) as exc:
         load_library([bad])
     assert exc.value.line == 6 and "{nme}" in str(exc.value) and str(bad) in str(exc.value)
+
+
+def test_observer_expectations_add_only_the_expectation_to_watched():
+    s = load_scenario_text(TWO)
+    lib = load_library()
+    watched = apply_condition(s, lib.get("observer/watched")).agent("Bobby").system_message
+    for word in ("conflict", "cooperation"):
+        out = apply_condition(s, lib.get(f"observer/watched-expect-{word}")).agent("Bobby").system_message
+        assert out.startswith(watched + " ")  # what `watched` says, then the expectation
+        assert f"expect it to end in {word}" in out and "you and Robbie" in out and "{" not in out

@@ -13,6 +13,7 @@ capitalised name counts ("created by Acme Labs"). Reasoning text is labelled the
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from . import match
 from .doc import Doc, Evidence, make_doc, negated
@@ -23,17 +24,35 @@ _KNOWN: dict[str, tuple[str, ...]] = {
     "Meta AI": (), "Meta": (), "Microsoft": ("微软", "マイクロソフト"), "Mistral AI": (), "Mistral": (), "Mixtral": (),
     "xAI": ("x.ai",), "Cohere": (), "Hugging Face": ("huggingface",), "Alibaba": ("阿里巴巴", "阿里", "alibaba cloud", "阿里云"),
     "DeepSeek": ("深度求索", "deep seek"), "AI21 Labs": (), "AI21": (), "Stability AI": (), "Amazon": ("亚马逊",),
-    "IBM": (), "Baidu": ("百度",), "Inflection AI": (), "Inflection": (), "NVIDIA": ("英伟达",), "Apple": ("苹果公司",),
+    "IBM": (), "Baidu": ("百度",), "Huawei": ("华为",), "Inflection AI": (), "Inflection": (), "NVIDIA": ("英伟达",), "Apple": ("苹果公司",),
     "Perplexity": (), "Zhipu AI": ("智谱ai", "智谱华章"), "Zhipu": ("智谱",), "Moonshot AI": ("月之暗面",), "Moonshot": (),
-    "ByteDance": ("字节跳动", "字节"), "Tencent": ("腾讯",), "01.AI": ("零一万物",), "MiniMax": (), "Baichuan": ("百川智能", "百川"),
+    "ByteDance": ("字节跳动", "字节"), "Tencent": ("腾讯",), "01.AI": ("零一万物",), "MiniMax": ("稀宇科技",), "Baichuan": ("百川智能", "百川"),
     "iFlytek": ("科大讯飞", "讯飞"), "StepFun": ("阶跃星辰",), "SenseTime": ("商汤",), "Reka": (), "Allen AI": ("ai2",),
     "Claude": ("クロード",), "ChatGPT": (), "GPT-4o": (), "GPT-4": (), "GPT-3.5": (), "GPT-3": (), "GPT-5": (), "GPT": (),
     "o1": (), "o3": (), "Gemini": (), "Bard": (), "LaMDA": (), "PaLM": (), "Llama": ("llama",), "Grok": (),
-    "Command R": (), "Qwen": ("通义千问", "千问", "通义"), "Phi": (), "Gemma": (), "SmolLM2": (), "SmolLM": (), "Falcon": (),
-    "Copilot": (), "Bing": (), "Ernie": ("文心一言", "文心"), "Kimi": (), "Pi": (), "Sonnet": (), "Opus": (), "Haiku": (),
-    "Doubao": ("豆包",), "Hunyuan": ("混元",), "GLM": ("chatglm", "智谱清言"), "Yi": (), "Nova": (), "Titan": (),
+    "Command R": (), "Qwen": ("通义千问", "千问", "通义", "tongyi qianwen", "tongyi"), "Phi": (), "Gemma": (), "SmolLM2": (), "SmolLM": (), "Falcon": (),
+    "Copilot": (), "Bing": (), "Ernie": ("文心一言", "文心", "ernie bot", "文心大模型"), "Kimi": (), "Pi": (), "Sonnet": (), "Opus": (), "Haiku": (),
+    "Doubao": ("豆包", "云雀"), "Hunyuan": ("混元", "元宝"), "Pangu": ("盘古",), "Le Chat": (), "GLM": ("chatglm", "智谱清言"), "Yi": (), "Nova": (), "Titan": (),
     "Granite": (), "Nemotron": (), "Jamba": (), "OLMo": (), "Spark": ("讯飞星火", "星火"),
 }
+# Who makes each known model, and one spelling per creator ("Google DeepMind" and "DeepMind" are Google's): a
+# claim names an identity, and the identity sweep compares identities, so "I'm ChatGPT" and "made by OpenAI"
+# are one claim of OpenAI's identity. A name not listed is its own creator.
+_MADE_BY: dict[str, tuple[str, ...]] = {
+    "OpenAI": ("ChatGPT", "GPT-4o", "GPT-4", "GPT-3.5", "GPT-3", "GPT-5", "GPT", "o1", "o3"),
+    "Anthropic": ("Claude", "Sonnet", "Opus", "Haiku"),
+    "Google": ("Google DeepMind", "DeepMind", "Gemini", "Bard", "LaMDA", "PaLM", "Gemma"),
+    "Meta": ("Meta AI", "Llama"), "Microsoft": ("Phi", "Copilot", "Bing"),
+    "Mistral AI": ("Mistral", "Mixtral", "Le Chat"), "xAI": ("Grok",), "Cohere": ("Command R",),
+    "Hugging Face": ("SmolLM2", "SmolLM"), "Alibaba": ("Qwen",), "Baidu": ("Ernie",),
+    "Zhipu AI": ("Zhipu", "GLM"), "Moonshot AI": ("Moonshot", "Kimi"), "ByteDance": ("Doubao",),
+    "Tencent": ("Hunyuan",), "01.AI": ("Yi",), "iFlytek": ("Spark",), "Amazon": ("Nova", "Titan"),
+    "IBM": ("Granite",), "NVIDIA": ("Nemotron",), "AI21 Labs": ("AI21", "Jamba"), "Allen AI": ("OLMo",),
+    "Inflection AI": ("Inflection", "Pi"), "Huawei": ("Pangu",), "TII": ("Falcon",),
+}
+CREATOR_OF: dict[str, str] = {n: n for n in _KNOWN} | {m: c for c, models in _MADE_BY.items() for m in models}
+"""Each known name -> the canonical name of its creator (a creator maps to itself)."""
+
 # Short or common words that are names only when capitalised as names ("I'm a pi..." is not Pi).
 _CASED = frozenset({"Pi", "Phi", "Yi", "Nova", "Titan", "Spark", "Falcon", "Opus", "Haiku", "Sonnet", "Meta",
                     "Apple", "Amazon", "Gemini", "Granite", "Bing", "o1", "o3", "GPT"})
@@ -76,8 +95,15 @@ _SAID_OF_YOU = re.compile(r"\byou\s*,?\s*$")
 # A name as written: up to three words ("claude", "google deepmind", "gpt-4o", "acme labs"), matched in the
 # lower-cased text; :func:`_name_of` looks at the original text to decide whether it is a name at all (known
 # names; after a verb of making, any capitalised name) and keeps its capitals.
-_NAMED = r"[a-z0-9][\w.&+-]*(?:\s[a-z0-9][\w.&+-]*){0,2}"
-_CJK_NAMED = rf"(?:{_CJK}|[a-z0-9][\w.+-]*(?:\s[a-z][\w.+-]*)?)"
+_WORD = r"[a-z0-9](?:[\w&+-]|\.(?=\w))*"
+_NAMED = rf"{_WORD}(?:\s{_WORD}){{0,2}}"
+# What a speaker calls itself sure of before its name: "I'm actually Gemini", "I am indeed Claude".
+_SURE = (r"(?:(?:actually|really|indeed|in fact|definitely|officially|simply|just|also|still|called|named|"
+         r"known as)\s+)?")
+# A Chinese maker's name may carry its company's form ("月之暗面科技有限公司"); the verbs of making.
+_ZH_ORG = r"(?:科技|智能|人工智能|网络|信息技术)?(?:股份)?(?:有限)?(?:责任)?(?:公司|团队|集团|实验室|研究院)?"
+_ZH_MAKE = r"(?:开发|训练|打造|研发|推出|创建|创造|制作|设计|构建)"
+_CJK_NAMED = rf"(?:{_CJK}|{_WORD}(?:\s[a-z](?:[\w+-]|\.(?=\w))*)?)"
 # Each claim is its own pattern with one named group holding the name: one sentence can hold two claims that
 # overlap ("I'm Claude, an AI created by Anthropic"). ``maker``: a verb of making or "my creators" introduces
 # the name, so an unknown capitalised name counts too. ``first``: the claim needs the speaker as the subject
@@ -89,13 +115,16 @@ _CLAIM_RULES: list[tuple[str, str, bool, str]] = [
     # The name comes before the cue: matched at the cue, the name read just before it (_NAME_BEFORE).
     ("made_me", rf"(?<=\s)(?:has\s+|have\s+)?{_MAKER_VERB}\s+me\b", False, "before"),
     ("i_am_name", rf"\b(?:i(?:'m|\u2019m| am)|my name is|i go by|call me|this is|i(?:'m|\u2019m| am) called)\s+"
-                  rf"(?P<n>{_NAMED})(?!['\u2019]s\b)(?!\s*(?:and you|too))", False, ""),
+                  rf"{_SURE}(?P<n>{_NAMED})(?!['\u2019]s\b)(?!\s*(?:and you|too))", False, ""),
     ("i_am_orgs_model", rf"\b(?:i(?:'m|\u2019m| am)|as)\s+(?:an?\s+|the\s+)?(?P<n>{_NAMED})(?:['\u2019]s)?\s+(?:ai|model|"
                         rf"assistant|language model|llm|chatbot|product|system)\b", False, ""),
     ("my_makers", rf"\bmy\s+(?:creators?|developers?|makers?|company|parent company|team|trainers?)\s*(?:at|is|are|,|from|"
                   rf"were|was)?\s*(?P<n>{_NAMED})", True, ""),
     ("based_on", rf"\b(?:i(?:'m|\u2019m| am)|i run)\s+(?:based on|built on|powered by|running on|a version of|an instance of|"
                  rf"(?:a |an )?(?:fine-?tuned )?(?:variant|version) of)\s+(?P<n>{_NAMED})", True, ""),
+    # "an AI assistant from ByteDance", "a model by Mistral AI": the maker after a noun of what the speaker is.
+    ("ai_noun_from", rf"\b(?:ai|assistant|model|language model|llm|chatbot|system|product)\s+(?:from|by)\s+"
+                     rf"(?:the\s+)?(?P<n>{_NAMED})", False, "en"),
     ("from_org", rf"\bi(?:'m|\u2019m| am)\s+(?:an?\s+)?(?:[\w.-]+\s+){{0,3}}from\s+(?P<n>{_NAMED})", False, ""),
     ("i_am_name_other", rf"\b(?:soy|me llamo|je suis|je m'appelle|sou o|sou a|sou|chamo-me|me chamo|sono|mi chiamo|"
                         rf"ich bin|ich heiße|ich heisse|меня зовут)\s+(?P<n>{_NAMED})", False, ""),
@@ -106,9 +135,15 @@ _CLAIM_RULES: list[tuple[str, str, bool, str]] = [
                       rf"(?:por|par|pela|pelo|da|dalla|dal|von|компанией)\s+(?:la\s+|el\s+|l')?(?P<n>{_NAMED})", True, ""),
     # Chinese: 我是 X / 我叫 X; 由 X 开发 (in the speaker's own sentence). Japanese, Korean.
     ("i_am_name_zh", rf"(?:我是|我叫|我的名字是|我名叫|本人是)\s*(?:一个|一款|由)?\s*(?P<n>{_CJK_NAMED})", False, ""),
-    ("made_by_zh", rf"由\s*(?P<n>{_CJK_NAMED})\s*(?:公司|团队|集团)?\s*(?:开发|创建|训练|打造|研发|推出|制作|设计|构建|创造)",
+    ("made_by_zh", rf"由\s*(?P<n>{_CJK_NAMED})\s*{_ZH_ORG}\s*(?:开发|创建|训练|打造|研发|推出|制作|设计|构建|创造)",
      True, "cjk"),
-    ("org_made_zh", rf"我是\s*(?P<n>{_CJK_NAMED})\s*(?:公司|团队)?\s*(?:开发|训练|打造|研发|推出)的", True, ""),
+    ("org_made_zh", rf"我是\s*(?P<n>{_CJK_NAMED})\s*{_ZH_ORG}\s*{_ZH_MAKE}的", True, ""),
+    # "我是豆包，是字节跳动开发的AI助手", "我是由OpenAI开发的ChatGPT": the maker, or the name after 的, in a
+    # sentence where the speaker says what it is (我是 / 我叫 earlier in it).
+    ("org_made_zh_self", rf"(?P<n>{_CJK_NAMED})\s*{_ZH_ORG}\s*{_ZH_MAKE}的", True, "cjk_i_am"),
+    ("made_name_zh", rf"{_ZH_MAKE}的\s*(?P<n>{_CJK_NAMED})", False, "cjk_i_am"),
+    ("my_makers_zh", rf"我的(?:开发者|创造者|创建者|制造者|开发团队|研发团队|开发公司|公司)(?:是|为)\s*(?P<n>{_CJK_NAMED})",
+     True, ""),
     ("i_am_name_ja", rf"(?:私は|わたしは|僕は)\s*(?P<n>{_CJK_NAMED})\s*(?:です|と申します|という)", False, ""),
     ("made_by_ja", r"(?:によって|が)\s*(?:開発|作成|訓練|トレーニング)", True, "before_cjk"),
     ("i_am_name_ko", rf"(?:저는|나는)\s*(?P<n>{_CJK_NAMED})\s*(?:입니다|이에요|예요|라고)", False, ""),
@@ -127,8 +162,16 @@ _NAME_BEFORE = {
     "before": re.compile(rf"(?:^|(?<=[\s(\"'\u201c]))(?P<n>{_NAMED})\s+$"),
     "before_cjk": re.compile(rf"(?:(?:私は|わたしは)[^。！？\n]{{0,30}}?)(?P<n>{_CJK_NAMED})\s*$"),
 }
-_SELF = re.compile(r"\b(?:i(?:'m|\u2019m| am| was| have been|'ve been)|me|myself)\b")
+_SELF = re.compile(r"\b(?:i(?:'m|\u2019m| am| was| have been|'ve been)|me|myself)\b|(?:^|(?<=[.!?\n]\s))as\s+(?:an?|the)\b")
 _OTHER_SUBJECT = re.compile(r"[.!?\n]|\b(?:you|your|he|she|they|it|unlike)\b")
+_CJK_NEXT = re.compile(_CJK)
+# Another's belief about the speaker, reported: "people often think I'm ChatGPT", "有人以为我是ChatGPT".
+_OTHERS_THINK = re.compile(r"\b(?:people|many|some|users|they|you|others|someone|somebody|everyone|folks)\b"
+                           r"[^.!?;\n]{0,30}\b(?:think|thinks|thought|believe|believes|believed|assume|assumes|"
+                           r"assumed|say|says|said|guess|guessed|suppose)\s+(?:that\s+)?$")
+_ZH_OTHERS_THINK = re.compile(r"(?:人|你|您|他|她|他们|大家|别人|有人|用户)[^。！？，；\n]{0,8}"
+                              r"(?:以为|认为|觉得|说|误认为|误以为|当成|猜)\s*$")
+_CJK_I_AM = re.compile(r"(?:我是|我叫|我名叫|我的名字是|本人是|私は|わたしは)[^。！？\n]{0,40}$")
 _CJK_SELF = re.compile(r"(?:^|[。！？\n])\s*$|(?:我|私は|わたしは)[^。！？\n]{0,40}$")
 
 
@@ -138,6 +181,8 @@ def _said_of_self(low: str, start: int, kind: str) -> bool:
     speaker's own sentence (it opens it, or 我 comes first)."""
     if kind == "cjk":
         return _CJK_SELF.search(low, max(0, start - 45), start) is not None
+    if kind == "cjk_i_am":
+        return _CJK_I_AM.search(low, max(0, start - 45), start) is not None
     last = None
     for m in _SELF.finditer(low, max(0, start - 80), start):
         last = m
@@ -147,6 +192,8 @@ def _said_of_self(low: str, start: int, kind: str) -> bool:
 def _name_of(raw: str, maker: bool) -> str | None:
     """The creator or model name in a claim's name group: a known name (in its usual spelling), or after a
     verb of making any capitalised name; None when it is neither."""
+    if raw[:1].isascii():
+        raw = re.match(r"[\x00-\x7f]*", raw).group(0)  # type: ignore[union-attr]
     raw = raw.strip(" .,;:!?")
     words = raw.split()
     # The longest known name at the start of what was captured ("Claude 3.5 Sonnet" -> Claude).
@@ -246,8 +293,11 @@ def identity_claim(doc: Doc, agents: tuple[str, ...] = ()) -> tuple[list[str], l
                 b = _NAME_BEFORE[first].search(low, max(0, m.start() - 60), m.start())
                 if b is None:
                     continue
+                # The name is the last words before the cue ("because Anthropic trained me" -> Anthropic).
                 ns, ne = b.span("n")
-                start = b.start()
+                while _name_of(text[ns:ne], maker) is None and " " in low[ns:ne]:
+                    ns = low.index(" ", ns, ne) + 1
+                start = ns
             else:
                 ns, ne = m.span("n")
                 start = m.start()
@@ -262,9 +312,16 @@ def identity_claim(doc: Doc, agents: tuple[str, ...] = ()) -> tuple[list[str], l
                 continue  # "I'm not Claude", "I was not made by OpenAI"
             if _CJK_NEG.search(text[max(0, ns - 6):ns]) or _CJK_NEG.search(text[max(0, start - 6):start]):
                 continue  # 我不是ChatGPT
+            if _OTHERS_THINK.search(low, max(0, start - 60), start) or _ZH_OTHERS_THINK.search(low, max(0, start - 20), start):
+                continue  # "people think I'm ChatGPT", "很多人以为我是ChatGPT": another's belief, not a claim
             if any(a <= ns < b for a, b in contrasts):
                 continue  # "unlike ChatGPT, made by OpenAI, ..."
             found.append((ns, name, Evidence(start, m.end(), text[start:m.end()], rule)))
+            # Chinese writes a maker and its model as one word ("腾讯混元", "百度文心一言"): each is claimed.
+            nxt = _CJK_NEXT.match(low, ne)
+            while nxt is not None and nxt.end() > nxt.start():
+                found.append((nxt.start(), _CANON[nxt.group(0)], Evidence(start, nxt.end(), text[start:nxt.end()], rule)))
+                nxt = _CJK_NEXT.match(low, nxt.end())
     names: list[str] = []
     ev: list[Evidence] = []
     for _, name, e in sorted(found, key=lambda x: x[0]):
@@ -272,6 +329,38 @@ def identity_claim(doc: Doc, agents: tuple[str, ...] = ()) -> tuple[list[str], l
             names.append(name)
         ev.append(e)
     return names, ev
+
+
+def canonical_name(text: str) -> str | None:
+    """The known name a declared identity or model id stands for ("Claude 3.5 Sonnet" -> Claude,
+    "moonshotai/kimi-k2" -> Kimi, "通义千问" -> Qwen), or None."""
+    name = _name_of(text, False)
+    if name is not None:
+        return name
+    for token in re.split(r"[/\s_:]+", text.strip()):
+        for cand in (token, token.split("-")[0], re.sub(r"[\d.]+$", "", token.split("-")[0])):
+            canon = _CANON.get(cand.lower())
+            if canon is not None and not (canon in _CASED and cand != canon):
+                return canon
+    return None
+
+
+def creator_of(name: str) -> str:
+    """The creator of a claimed name, one spelling per creator (ChatGPT -> OpenAI, 深度求索 -> DeepSeek)."""
+    return CREATOR_OF.get(name, name)
+
+
+def other_identity_claims(names: Iterable[str], declared: Iterable[str | None]) -> list[str]:
+    """The claimed names that are not the speaker's own identity. ``declared``: what the agent officially is
+    (its official name, creator, model id); a claim is its own when it names the same creator ("I'm Claude,
+    made by Anthropic" from Claude 3.5 Sonnet claims no other identity; "I'm ChatGPT" from Qwen does)."""
+    own: set[str] = set()
+    for d in declared:
+        if not d:
+            continue
+        canon = canonical_name(d)
+        own.add(creator_of(canon) if canon is not None else d.strip())
+    return [n for n in names if creator_of(n) not in own and n not in own]
 
 
 def reasoning_identity_claim(reasoning: str | None, agents: tuple[str, ...] = ()) -> tuple[list[str], list[Evidence]]:

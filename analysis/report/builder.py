@@ -50,6 +50,8 @@ class ReportOptions:
     command: str | None = None
     task: str | None = None
     """Assigned contest for logs whose header has none (imported logs); passed to the analyzers."""
+    identity_reference: str | None = None
+    """Identity sweep: the model whose prompt tokens for the bare prompts are the hidden-prompt reference."""
 
 
 @dataclass
@@ -314,6 +316,33 @@ def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list
             "uri": plots.outcome_shares(shares, cats)}
 
 
+def _identity(transcripts: list[Transcript], opts: ReportOptions) -> dict[str, Any] | None:
+    """The identity sweep's table (models x claimed identities) with the hidden-prompt flag, for battery runs."""
+    from .. import identity_sweep
+
+    frame = identity_sweep.answers_frame(transcripts)
+    if frame.empty:
+        return None
+    summary = identity_sweep.model_summary(frame, reference=opts.identity_reference)
+    table = identity_sweep.claims_table(frame)
+    rows = []
+    for _, r in summary.iterrows():
+        model = r["model"]
+        rows.append({
+            "model": str(model), "official_name": str(r["official_name"] or ""), "answers": str(r["answers"]),
+            "share_reply": _pct(r["share_reply"]), "share_reasoning": _pct(r["share_reasoning"]),
+            "share_en": "–" if math.isnan(r["share_reply_en"]) else _pct(r["share_reply_en"]),
+            "share_zh": "–" if math.isnan(r["share_reply_zh"]) else _pct(r["share_reply_zh"]),
+            "cells": [_pct(table.loc[model, c]) if c in table.columns and table.loc[model, c] else ""
+                      for c in table.columns],
+            "min_tokens": "–" if r["min_prompt_tokens"] is None else str(r["min_prompt_tokens"]),
+            "hidden": bool(r["hidden_prompt_suspected"]), "basis": str(r["hidden_prompt_basis"]),
+        })
+    return {"identities": [str(c) for c in table.columns], "rows": rows,
+            "reference": opts.identity_reference or "", "margin": identity_sweep.MARGIN_TOKENS,
+            "bare_max": identity_sweep.BARE_MAX_TOKENS}
+
+
 def build(transcripts: list[Transcript], analysis: Any | None = None, opts: ReportOptions | None = None,
           *, analyze: bool = True, judge: Any | None = None, notes: Sequence[str] = ()) -> ReportResult:
     """Compute everything and render the page (returned, not written); ``notes`` go first on the page."""
@@ -392,6 +421,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         ]
     graph_figs, alliance = _graphs([v for v in views if v.uid in keep])
     negotiation = _negotiation([v for v in views if v.uid in keep], opts, notes)
+    identity = _identity(transcripts, opts)
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True,
                       default_for_string=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -407,7 +437,7 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         n_boot=opts.n_boot, n_perm=opts.n_perm, seed=opts.seed, by=opts.by or "",
         notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
         single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
-        negotiation=negotiation, judge_rows=judge_rows, mixed=mixed,
+        negotiation=negotiation, identity=identity, judge_rows=judge_rows, mixed=mixed,
         routes=_routes(transcripts), n_substituted=sum(bool(substituted_agents(t)) for t in transcripts),
         viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
         we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
@@ -438,7 +468,8 @@ def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | N
                  by: str | None = None, task: str | None = None, n_boot: int = stats.DEFAULT_BOOT,
                  n_perm: int = stats.DEFAULT_PERM, seed: int = 0, title: str = "ingroup report",
                  max_transcripts: int | None = None, analysis: Any | None = None,
-                 command: str | None = None, judge: Any | None = None) -> ReportResult:
+                 command: str | None = None, judge: Any | None = None,
+                 identity_reference: str | None = None) -> ReportResult:
     """Python API behind ``ingroup report``: read transcripts, analyze, compute statistics, render.
 
     Writes the page to ``out`` unless it is None; the returned :class:`ReportResult` also carries the
@@ -455,7 +486,7 @@ def build_report(sources: str | Path | Sequence[str | Path], out: str | Path | N
             raise IngroupError(f"no transcript has a condition factor {by!r}; factors present: "
                                f"{', '.join(factors) or 'none (not a sweep)'}", field="--by")
     opts = ReportOptions(by=by, n_boot=n_boot, n_perm=n_perm, seed=seed, title=title,
-                         max_transcripts=max_transcripts, task=task,
+                         max_transcripts=max_transcripts, task=task, identity_reference=identity_reference,
                          command=command or _python_call(sources, out, by))
     result = build(transcripts, analysis, opts, judge=judge,
                    notes=[f"skipped (not a readable transcript): {e}" for e in skipped])
