@@ -25,14 +25,13 @@ from typing import Any, Iterable, Literal
 
 from pydantic import Field
 
+from simulator.moves import move_pattern
 from simulator.validation import Strict
 
 MoveKind = Literal["submit", "accept", "reject", "walk_away"]
 _KINDS: dict[str, MoveKind] = {"submit-deal": "submit", "accept-deal": "accept", "reject-deal": "reject",
                                "walk-away": "walk_away"}
-_MOVE = re.compile(
-    r"^[ \t>*_`#\-\[(]*(submit[- ]deal|accept[- ]deal|reject[- ]deal|walk[- ]away)\b[*_`\])]*[ \t]*:?(.*)$",
-    re.IGNORECASE | re.MULTILINE)
+_MOVE = move_pattern(r"submit[- ]deal|accept[- ]deal|reject[- ]deal|walk[- ]away")
 _QTY = re.compile(r"\b([a-z]+)\s*(?:=|:|\s)\s*(\d+)\b", re.IGNORECASE)
 
 

@@ -208,6 +208,9 @@ class PhraseStop(Strict):
     said_by: list[str] | None = None
     received_by: list[str] | None = None
     case_sensitive: bool = True
+    move: bool = False
+    """Only when the phrase opens a line, as a move of a game protocol (Markdown decoration before it is
+    allowed; ``simulator.moves``): "Walk-Away" stops, "I will never Walk-Away" does not."""
 
 
 class StopRules(Strict):

@@ -13,6 +13,7 @@ from autogen_agentchat.conditions import MaxMessageTermination, StopMessageTermi
 from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, BaseTextChatMessage, StopMessage
 
 from .messages import AgentStopped, StopKind
+from .moves import phrase_as_move
 from .scenario import PhraseStop, StopRules
 
 
@@ -21,6 +22,7 @@ class PhraseTermination(TerminationCondition):
         self.rule = rule
         self._names = list(agent_names)
         self._needle = rule.phrase if rule.case_sensitive else rule.phrase.lower()
+        self._move = phrase_as_move(rule.phrase, case_sensitive=rule.case_sensitive) if rule.move else None
         self._terminated = False
 
     @property
@@ -32,6 +34,8 @@ class PhraseTermination(TerminationCondition):
             return False
         text = m.content if self.rule.case_sensitive else m.content.lower()
         if self._needle not in text:
+            return False
+        if self._move is not None and not self._move.search(m.content):
             return False
         if self.rule.said_by is not None and m.source not in self.rule.said_by:
             return False

@@ -72,3 +72,22 @@ def test_scores_a_run_of_the_scenario_file(tmp_path: Path, alex, sam, outcome, p
     df = negotiation_frame([tmp_path / "neg-r000.jsonl"])
     assert df.loc[0, "outcome"] == outcome and df.loc[0, "cond_stance"] == "x"
     assert df.loc[0, "joint_points"] == sum(points.values())
+
+
+def test_the_game_ends_only_on_a_move_line_the_scorer_reads(tmp_path):
+    import asyncio
+
+    from simulator.orchestrator import RunSpec, run_conversation
+    from simulator.providers.scripted import ScriptedProvider
+    from simulator.scenario import load_scenario
+    from simulator.transcript import read_transcript
+
+    base = load_scenario(ROOT / "scenarios" / "negotiation-casino.yaml")
+    lines = {"Alex": ["I will never Walk-Away from a good deal.", "Fine.\n**Walk-Away**"],
+             "Sam": ["Nor will I Accept-Deal lightly.", "Hmm."]}
+    agents = [a.model_copy(update={"provider": "scripted", "lines": lines[a.name]}) for a in base.agents]
+    s = base.model_copy(update={"agents": agents})
+    t = read_transcript(asyncio.run(run_conversation(RunSpec("m", s), tmp_path, ScriptedProvider)).path)
+    assert [m.text for m in t.messages][1:] == [lines["Sam"][0], lines["Alex"][0], lines["Sam"][1], lines["Alex"][1]]
+    assert t.footer.stop_reason == "phrase: 'Walk-Away' said by Alex"
+    assert [mv.kind for m in t.messages for mv in parse_moves(m.text)[0]] == ["walk_away"]
