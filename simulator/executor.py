@@ -24,10 +24,12 @@ from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, TeamKin
                            shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
-from .transcript import Message, iter_records
+from .transcript import AgentTokens, Footer, Message, read_footer
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 State = Literal["absent", "partial", "complete", "failed"]
+Survey = dict[str, tuple[State, "Footer | None"]]
+"""Run id -> its transcript's state and footer (:meth:`Executor.survey`)."""
 
 
 @dataclass(frozen=True)
@@ -64,23 +66,33 @@ class RunOutcome:
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    by_agent: dict[str, AgentTokens] | None = None
+    """Tokens per speaker from the footer (None for transcripts written before footers held them)."""
+
+    @classmethod
+    def of(cls, run_id: str, status: Literal["done", "skipped", "failed"], path: Path, footer: Footer,
+           error: str | None = None) -> "RunOutcome":
+        return cls(run_id, status, path, footer.turns, footer.stop_reason, error or footer.error,
+                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent)
 
 
-def _footer(path: Path) -> dict | None:
-    footer = None
-    for _, obj, _raw in iter_records(path):
-        if obj is not None and obj.get("type") == "footer":
-            footer = obj
-    return footer
+def state_of(footer: Footer | None) -> State:
+    if footer is None:
+        return "partial"
+    return "failed" if footer.stop_reason == "error" else "complete"
+
+
+def transcript_status(path: str | Path) -> tuple[State, Footer | None]:
+    """A transcript's state and footer, from its last line alone (a file without a footer is partial)."""
+    try:
+        footer = read_footer(path)
+    except FileNotFoundError:
+        return "absent", None
+    return state_of(footer), footer
 
 
 def transcript_state(path: Path) -> State:
-    if not path.exists():
-        return "absent"
-    footer = _footer(path)
-    if footer is None:
-        return "partial"
-    return "failed" if footer.get("stop_reason") == "error" else "complete"
+    return transcript_status(path)[0]
 
 
 def _move_aside(path: Path, folder: str) -> Path:
@@ -90,6 +102,13 @@ def _move_aside(path: Path, folder: str) -> Path:
         n += 1
     os.replace(path, dest)
     return dest
+
+
+def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
+    """Each planned run's transcript state and footer, from the last line of its file (reads only)."""
+    check_run_ids(runs)
+    base = os.fspath(out_dir)
+    return {r.run_id: transcript_status(os.path.join(base, r.run_id + ".jsonl")) for r in runs}
 
 
 def check_run_ids(runs: list[RunSpec]) -> None:
@@ -128,22 +147,30 @@ class Executor:
             self._limiters[key] = RateLimiter(lim.concurrency, lim.rpm)
         return self._limiters[key]
 
-    def pending(self, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunOutcome]]:
-        """Split the plan into runs still to do and outcomes of runs already done (moving partials aside)."""
-        check_run_ids(runs)
+    def survey(self, runs: list[RunSpec]) -> Survey:
+        return survey(self.out_dir, runs)
+
+    def pending(self, runs: list[RunSpec], survey: Survey | None = None
+                ) -> tuple[list[RunSpec], list[RunOutcome]]:
+        """Split the plan into runs still to do and outcomes of runs already done (moving partials aside).
+        ``survey`` is :meth:`survey` of the same plan, when the caller has read it already."""
+        if survey is None:
+            survey = self.survey(runs)
         todo: list[RunSpec] = []
         done: list[RunOutcome] = []
         for r in runs:
-            path = self.out_dir / f"{r.run_id}.jsonl"
-            state = transcript_state(path)
-            if state == "complete":
-                done.append(RunOutcome(r.run_id, "skipped", path))
+            state, footer = survey[r.run_id]
+            if state == "absent":
+                todo.append(r)
                 continue
-            if state == "failed" and not self.options.retry_failed:
+            path = self.out_dir / f"{r.run_id}.jsonl"
+            if state == "complete" and footer is not None:
+                done.append(RunOutcome.of(r.run_id, "skipped", path, footer))
+                continue
+            if state == "failed" and footer is not None and not self.options.retry_failed:
                 # Still failed for good: a resumed sweep must not count it as done (nor exit 0).
-                footer = _footer(path) or {}
-                done.append(RunOutcome(r.run_id, "failed", path, footer.get("turns") or 0, "error",
-                                       footer.get("error") or "failed in an earlier run (--retry-failed redoes it)"))
+                done.append(RunOutcome.of(r.run_id, "failed", path, footer,
+                                          footer.error or "failed in an earlier run (--retry-failed redoes it)"))
                 continue
             if state == "partial":
                 _move_aside(path, ".partial")
@@ -165,8 +192,8 @@ class Executor:
                 provider = self.make_provider(a)
                 await provider.aclose()
 
-    async def run(self, runs: list[RunSpec]) -> list[RunOutcome]:
-        todo, outcomes = self.pending(runs)
+    async def run(self, runs: list[RunSpec], survey: Survey | None = None) -> list[RunOutcome]:
+        todo, outcomes = self.pending(runs, survey)
         await self.preflight(todo)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for o in outcomes:
@@ -181,8 +208,7 @@ class Executor:
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
                     team=self.options.team)
             f = res.footer
-            o = RunOutcome(r.run_id, "failed" if f.stop_reason == "error" else "done", res.path, f.turns,
-                           f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)
+            o = RunOutcome.of(r.run_id, "failed" if f.stop_reason == "error" else "done", res.path, f)
             if self.on_outcome:
                 self.on_outcome(o)
             return o
