@@ -32,11 +32,9 @@ from simulator.providers.base import TransientError
 from .labels import FLAGS, REFS, Context, Evidence, MessageLabels, WeToken
 from .labels.doc import make_doc
 from .labels.we import find_tokens
+from .judge_defaults import DEFAULT_CACHE, DEFAULT_MODEL, DEFAULT_PROVIDER  # noqa: F401 (re-exported)
 
 PROMPT_VERSION = "judge-v2"
-DEFAULT_PROVIDER = "embedded"
-DEFAULT_MODEL = "SmolLM2-135M-Instruct"
-DEFAULT_CACHE = Path(".ingroup-cache/judge.jsonl")
 
 SYSTEM_PROMPT = """You label one message from a conversation between agents (AI or human), following fixed definitions. Answer with one JSON object only.
 Judge what the message does to the other participant(s), not its politeness. Keys:

@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .display import terminal_safe
 from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
-from .orchestrator import RunSpec
 
 if TYPE_CHECKING:
     from .executor import Survey
-from .sweep import PlanSummary, Sweep
+    from .orchestrator import RunSpec
+    from .sweep import PlanSummary, Sweep
 
 console = Console()
 
@@ -26,6 +24,8 @@ console = Console()
 def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> None:
     console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
                   f"{plan.repetitions} repetition(s)", highlight=False)
+    from rich.table import Table
+
     for f, levels in plan.factors.items():
         console.print(f"  factor {terminal_safe(f)}: {terminal_safe(', '.join(levels))}", highlight=False)
     table = Table(title="model calls and estimates (no model is called)", title_justify="left")
@@ -183,6 +183,8 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
              make_provider=None, workers: int = 1, team: str = "sequential") -> list:
     import asyncio
 
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from .executor import ExecOptions, Executor
     from .executor import survey as survey_of
     from .run import default_provider_factory
@@ -263,6 +265,8 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
 
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
+    from rich.table import Table
+
     by_cell: dict[str, dict[str, int]] = {}
     status = {o.run_id: o.status for o in outcomes}
     for r in runs:
