@@ -104,6 +104,26 @@ def _move_aside(path: Path, folder: str) -> Path:
     return dest
 
 
+MIN_MODEL_THREADS = 2
+"""Threads an in-process model needs per worker: with fewer, a worker's share of llama.cpp spends more time
+waiting on the other workers' threads than computing."""
+
+
+def workers_for(runs: list[RunSpec], asked: int) -> tuple[int, str | None]:
+    """The worker processes to use and, when fewer than asked, why: each worker runs its own copy of an
+    in-process (embedded) model, and the cores are shared out between them."""
+    from .providers import cpu_count
+
+    if asked <= 1 or not any(a.provider == "embedded" for r in runs for a in r.scenario.agents):
+        return asked, None
+    cores = cpu_count()
+    fit = max(1, cores // MIN_MODEL_THREADS)
+    if asked <= fit:
+        return asked, None
+    return fit, (f"embedded model: {fit} worker process(es) instead of {asked} on this {cores}-core machine "
+                 f"(each runs the model with {cores // fit} thread(s))")
+
+
 def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
     """Each planned run's transcript state and footer, from the last line of its file (reads only)."""
     check_run_ids(runs)
@@ -236,7 +256,7 @@ class Executor:
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid(), forked), daemon=True)
+                                                         todo[i::n], queue, os.getpid(), forked, n), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()
@@ -327,10 +347,12 @@ def _die_with_parent(sweep_pid: int) -> None:
 
 
 def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOptions, runs: list[RunSpec],
-                 queue: "multiprocessing.Queue", parent_pid: int, forked: bool = False) -> None:
+                 queue: "multiprocessing.Queue", parent_pid: int, forked: bool = False, n_workers: int = 1) -> None:
     import gc
     import logging
     import signal
+
+    from .providers import set_process_share
 
     if forked:
         # Forked from inside the sweep's event loop: forget that loop (Python 3.12+ does this itself at fork)
@@ -340,6 +362,7 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
         if signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
             signal.signal(signal.SIGINT, signal.default_int_handler)
     _die_with_parent(parent_pid)
+    set_process_share(n_workers)  # in-process models split the cores between the workers
 
     # The preloaded modules never die: keep the collector from walking them, and collect young objects less
     # often (each conversation allocates many short-lived messages; full passes show as pauses mid-turn).

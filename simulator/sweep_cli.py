@@ -185,10 +185,13 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .executor import ExecOptions, Executor
+    from .executor import ExecOptions, Executor, workers_for
     from .executor import survey as survey_of
     from .run import default_provider_factory
 
+    workers, why = workers_for(runs, workers)
+    if why:
+        console.print(f"note: {why}", highlight=False)
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
                           workers=workers, team=team)  # type: ignore[arg-type]
     survey = survey_of(out, runs)
