@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 console = Console()
 
 
-def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> None:
+def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12) -> None:
     console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
                   f"{plan.repetitions} repetition(s)", highlight=False)
     from rich.table import Table
@@ -42,10 +42,10 @@ def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> N
     bound = "upper bounds from the turn caps" if plan.bounded else "assumed lengths (some runs have no turn cap)"
     console.print(f"calls are {bound}; tokens assume ~4 characters per token and replies of the sweep's "
                   "estimate.tokens_per_message; prices: simulator/prices.py", highlight=False)
-    for r in runs[:show_runs]:
-        console.print(f"  {r.run_id}", highlight=False)
-    if len(runs) > show_runs:
-        console.print(f"  ... and {len(runs) - show_runs} more", highlight=False)
+    for rid in run_ids[:show_runs]:
+        console.print(f"  {rid}", highlight=False)
+    if plan.runs > show_runs:
+        console.print(f"  ... and {plan.runs - show_runs:,} more", highlight=False)
 
 
 def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None,
@@ -328,18 +328,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
         from .cli import check_team
-        from .sweep import expand, load_sweep, plan_summary
+        from .sweep import expand, first_run_ids, load_sweep, plan_sweep
 
         check_team(team)
         sweep = load_sweep(file)
-        runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         if dry_run:
-            plan = plan_summary(sweep, runs)
+            plan = plan_sweep(sweep, embedded=embedded, max_turns=max_turns)
             if as_json:
                 print(json.dumps(plan.to_dict(), indent=1))
             else:
-                print_plan(plan, runs)
+                print_plan(plan, first_run_ids(sweep, 12))
             return
+        runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
                            workers=workers, team=team)

@@ -14,7 +14,7 @@ import pytest
 from simulator.errors import IngroupError, ScenarioError
 from simulator.executor import ExecOptions, Executor
 from simulator.providers import make_provider
-from simulator.sweep import expand, load_sweep, load_sweep_text, plan_summary
+from simulator.sweep import MAX_CALLS, expand, load_sweep, load_sweep_text, plan_summary, plan_sweep
 from simulator.transcript import AgentTokens, read_transcript
 
 ROOT = Path(__file__).parents[1]
@@ -78,6 +78,8 @@ def test_plan_counts_calls_from_the_turn_caps_without_calling_anything():
     assert by["openai"].calls == 6 * 3 + 6 * 4
     assert by["openai"].cost_usd > 0 and by["anthropic"].cost_usd > 0
     assert plan_summary(sweep, expand(sweep, embedded=True)).cost_usd == 0.0
+    # From arithmetic per cell, without building the runs: the same plan.
+    assert plan_sweep(sweep) == plan
 
 
 def test_dry_run_calls_no_model(tmp_path: Path):
@@ -310,3 +312,32 @@ def test_resume_decides_from_the_footer_and_costs_runs_from_it(tmp_path: Path):
         SimpleNamespace(name="Robbie", provider="openai", model="house-b")]))
     assert _run_cost(o, priced, {"house-a": (2.0, 8.0), "house-b": (1.0, 1.0)}) == pytest.approx(7.0)
     assert _run_cost(o, priced, {"house-a": (2.0, 8.0)}) is None  # a model without a price
+
+
+THREE_AGENTS = """\
+    - {name: Robbie, provider: openai, model: gpt-4o, base_url: "http://127.0.0.1:9/v1"}
+    - {name: Cleo, provider: anthropic, model: claude-3-5-sonnet, base_url: "http://127.0.0.1:9/v1"}"""
+
+
+@pytest.mark.parametrize("order", ["round_robin", "random"])
+def test_plan_from_arithmetic_equals_the_plan_of_every_run(order: str):
+    robbie = '    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}'
+    text = (MINI.replace(robbie, THREE_AGENTS).replace("repetitions: 2", "repetitions: 7")
+            .replace("stop: {phrases: [{phrase: I lose}], max_turns: 10}",
+                     f"stop: {{max_turns: 40}}\n  turn_order: {{mode: {order}}}"))
+    sweep = load_sweep_text(text, "three.yaml")
+    plan = plan_sweep(sweep)
+    assert plan == plan_summary(sweep, expand(sweep)) and plan.runs == 28 and plan.calls > 0
+
+
+def test_a_sweep_too_large_to_run_is_refused_at_once_with_the_count():
+    import time
+
+    text = MINI.replace("repetitions: 2", "repetitions: 25000").replace("max_turns: 10", "max_turns: 100000")
+    start = time.process_time()
+    sweep = load_sweep_text(text, "huge.yaml")
+    for plan in (lambda: plan_sweep(sweep), lambda: expand(sweep)):
+        with pytest.raises(ScenarioError) as exc:
+            plan()
+        assert "100,000 runs" in str(exc.value) and f"{MAX_CALLS:,}" in str(exc.value)
+    assert time.process_time() - start < 1.0
