@@ -44,6 +44,7 @@ from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_t
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures
+from .stats import condition_label
 
 
 class Analyzer(Protocol):
@@ -247,7 +248,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             msg_rows.append(row)
         measures = conversation_measures([m.speaker for m in t.messages], labs)
         conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
-                          "complete": t.complete, **measures, "analyzer_version": version})
+                          "condition": condition_label(t.header.condition), "complete": t.complete, **measures,
+                          "analyzer_version": version})
         info = {a.name: a for a in t.header.agents}
         for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
             a = info.get(sp)

@@ -47,6 +47,27 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+SUMMARY_MEANS = (("social we/msg", "social_we_per_message"), ("coop", "cooperative_share"),
+                 ("comp", "competitive_share"), ("adv", "adversarial_share"), ("off task", "off_task_share"),
+                 ("refusals", "refusals"))
+"""Per-conversation measures whose mean per condition ``analyze`` prints (the tables hold every row)."""
+
+
+def summary_table(conv: Any, n_messages: int, version: str) -> Table:
+    """Counts and per-condition means: a fixed size whatever the number of conversations."""
+    complete = int(conv["complete"].sum())
+    table = Table(title=f"{len(conv)} conversation(s) ({complete} complete), {n_messages} message(s) - "
+                        f"analyzer: {escape(version)}", title_justify="left")
+    for col in ("condition", "conversations", *(name for name, _ in SUMMARY_MEANS), "outcomes"):
+        table.add_column(col, justify="left" if col in ("condition", "outcomes") else "right")
+    for cond, g in conv.groupby("condition", sort=True):
+        outcomes = g["outcome"].value_counts()
+        table.add_row(terminal_safe(str(cond)), str(len(g)),
+                      *(_fmt(float(g[col].mean())) if g[col].notna().any() else "-" for _, col in SUMMARY_MEANS),
+                      ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    return table
+
+
 def register(app: typer.Typer) -> None:
 
     @app.command("analyze")
@@ -83,22 +104,12 @@ def register(app: typer.Typer) -> None:
                               highlight=False)
         written = result.write(out)
         conv = result.conversations
-        table = Table(title=f"{len(conv)} conversation(s), {len(result.messages)} message(s) - analyzer: "
-                            f"{escape(result.analyzer_version)}")
-        for col in ("conversation", "messages", "social we", "we/msg", "first in-group we", "coop", "comp", "adv",
-                    "off task", "refusals", "outcome", "winner", "conceded"):
-            table.add_column(col, justify="left" if col == "conversation" else "right")
-        for r in conv.to_dict("records"):
-            table.add_row(terminal_safe(str(r["conversation"])), _fmt(r["n_messages"]), _fmt(r["social_we"]),
-                          _fmt(r["social_we_per_message"]), _fmt(r["first_ingroup_we_turn"]),
-                          _fmt(r["cooperative_share"]), _fmt(r["competitive_share"]), _fmt(r["adversarial_share"]),
-                          _fmt(r["off_task_share"]), _fmt(r["refusals"]), _fmt(r["outcome"]),
-                          terminal_safe(r["winners"] or "-"), terminal_safe(r["conceded"] or "-"))
-        console.print(table)
+        console.print(summary_table(conv, len(result.messages), result.analyzer_version))
         if conv["off_task_share"].isna().all():
             console.print("[yellow]no task known: off_task not labelled (pass --task or --scenario for imported "
                           "logs)[/]")
-        console.print(f"wrote {len(written)} files to {escape(str(out))}")
+        console.print(f"wrote {len(written)} files to {escape(str(out))} (one row per conversation in "
+                      "conversations.csv / .parquet)")
 
     @app.command("evaluate")
     @judge_options()

@@ -30,7 +30,7 @@ from simulator.errors import IngroupError, ProviderError
 from simulator.providers.base import TransientError
 from simulator.validation import first_problem
 
-from .judge_options import DEFAULT_CACHE, DEFAULT_MODEL, DEFAULT_PROVIDER
+from .judge_options import DEFAULT_CACHE, DEFAULT_MODEL, DEFAULT_PROVIDER  # noqa: F401 (re-exported)
 from .labels import FLAGS, REFS, Context, Evidence, MessageLabels, WeToken
 from .labels.doc import make_doc
 from .labels.we import find_tokens

@@ -58,9 +58,9 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
     from simulator.sweep_cli import execute
 
     spec = sw.load_sweep(file)
-    runs = sw.expand(spec, embedded=embedded, max_turns=max_turns)
     if dry_run:
-        return sw.plan_summary(spec, runs)
+        return sw.plan_sweep(spec, embedded=embedded, max_turns=max_turns)
+    runs = sw.expand(spec, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / spec.name
     return execute(spec, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
                    make_provider=make_provider, workers=workers, runtime=runtime)

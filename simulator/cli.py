@@ -123,7 +123,6 @@ def _print_outcomes(outcomes: list) -> int:
     from rich.table import Table
 
     from .executor import failure_text
-    from .transcript import read_transcript
 
     table = Table(title="conversations", title_justify="left")
     for col in ("run", "status", "turns", "stop", "tokens in/out"):
@@ -132,11 +131,7 @@ def _print_outcomes(outcomes: list) -> int:
     done = [o.path for o in outcomes if o.status != "failed" and o.path.exists()]
     summaries = [line for summary in _run_summaries for line in summary(done)]
     for o in outcomes:
-        turns, stop = o.turns, o.stop_reason
-        if o.status == "skipped" and o.path.exists():
-            t = read_transcript(o.path)
-            turns, stop = len(t.messages), t.footer.stop_reason if t.footer else "partial"
-        table.add_row(o.run_id, o.status, str(turns), terminal_safe(stop or o.error or ""),
+        table.add_row(o.run_id, o.status, str(o.turns), terminal_safe(o.stop_reason or o.error or ""),
                       f"{o.prompt_tokens}/{o.completion_tokens}")
     console.print(table)
     for o in outcomes:

@@ -24,10 +24,12 @@ from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, Runtime
                            shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
-from .transcript import FAILED_STOPS, Message, iter_records
+from .transcript import AgentTokens, Footer, Message, read_footer
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 State = Literal["absent", "partial", "complete", "failed"]
+Survey = dict[str, tuple[State, "Footer | None"]]
+"""Run id -> its transcript's state and footer (:meth:`Executor.survey`)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,14 @@ class RunOutcome:
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    by_agent: dict[str, AgentTokens] | None = None
+    """Tokens per speaker from the footer (None for transcripts written before footers held them)."""
+
+    @classmethod
+    def of(cls, run_id: str, status: Literal["done", "skipped", "failed"], path: Path, footer: Footer,
+           error: str | None = None) -> "RunOutcome":
+        return cls(run_id, status, path, footer.turns, footer.stop_reason, error or footer.error,
+                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent)
 
 
 def failure_text(o: RunOutcome) -> str:
@@ -75,21 +85,23 @@ def failure_text(o: RunOutcome) -> str:
     return o.error or "see its transcript footer"
 
 
-def _footer(path: Path) -> dict | None:
-    footer = None
-    for _, obj, _raw in iter_records(path):
-        if obj is not None and obj.get("type") == "footer":
-            footer = obj
-    return footer
+def state_of(footer: Footer | None) -> State:
+    if footer is None:
+        return "partial"
+    return "failed" if footer.failed else "complete"
+
+
+def transcript_status(path: str | Path) -> tuple[State, Footer | None]:
+    """A transcript's state and footer, from its last line alone (a file without a footer is partial)."""
+    try:
+        footer = read_footer(path)
+    except FileNotFoundError:
+        return "absent", None
+    return state_of(footer), footer
 
 
 def transcript_state(path: Path) -> State:
-    if not path.exists():
-        return "absent"
-    footer = _footer(path)
-    if footer is None:
-        return "partial"
-    return "failed" if footer.get("stop_reason") in FAILED_STOPS else "complete"
+    return transcript_status(path)[0]
 
 
 def _move_aside(path: Path, folder: str) -> Path:
@@ -99,6 +111,33 @@ def _move_aside(path: Path, folder: str) -> Path:
         n += 1
     os.replace(path, dest)
     return dest
+
+
+MIN_MODEL_THREADS = 2
+"""Threads an in-process model needs per worker: with fewer, a worker's share of llama.cpp spends more time
+waiting on the other workers' threads than computing."""
+
+
+def workers_for(runs: list[RunSpec], asked: int) -> tuple[int, str | None]:
+    """The worker processes to use and, when fewer than asked, why: each worker runs its own copy of an
+    in-process (embedded) model, and the cores are shared out between them."""
+    from .providers import cpu_count
+
+    if asked <= 1 or not any(a.provider == "embedded" for r in runs for a in r.scenario.agents):
+        return asked, None
+    cores = cpu_count()
+    fit = max(1, cores // MIN_MODEL_THREADS)
+    if asked <= fit:
+        return asked, None
+    return fit, (f"embedded model: {fit} worker process(es) instead of {asked} on this {cores}-core machine "
+                 f"(each runs the model with {cores // fit} thread(s))")
+
+
+def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
+    """Each planned run's transcript state and footer, from the last line of its file (reads only)."""
+    check_run_ids(runs)
+    base = os.fspath(out_dir)
+    return {r.run_id: transcript_status(os.path.join(base, r.run_id + ".jsonl")) for r in runs}
 
 
 def check_run_ids(runs: list[RunSpec]) -> None:
@@ -137,22 +176,30 @@ class Executor:
             self._limiters[key] = RateLimiter(lim.concurrency, lim.rpm)
         return self._limiters[key]
 
-    def pending(self, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunOutcome]]:
-        """Split the plan into runs still to do and outcomes of runs already done (moving partials aside)."""
-        check_run_ids(runs)
+    def survey(self, runs: list[RunSpec]) -> Survey:
+        return survey(self.out_dir, runs)
+
+    def pending(self, runs: list[RunSpec], survey: Survey | None = None
+                ) -> tuple[list[RunSpec], list[RunOutcome]]:
+        """Split the plan into runs still to do and outcomes of runs already done (moving partials aside).
+        ``survey`` is :meth:`survey` of the same plan, when the caller has read it already."""
+        if survey is None:
+            survey = self.survey(runs)
         todo: list[RunSpec] = []
         done: list[RunOutcome] = []
         for r in runs:
-            path = self.out_dir / f"{r.run_id}.jsonl"
-            state = transcript_state(path)
-            if state == "complete":
-                done.append(RunOutcome(r.run_id, "skipped", path))
+            state, footer = survey[r.run_id]
+            if state == "absent":
+                todo.append(r)
                 continue
-            if state == "failed" and not self.options.retry_failed:
+            path = self.out_dir / f"{r.run_id}.jsonl"
+            if state == "complete" and footer is not None:
+                done.append(RunOutcome.of(r.run_id, "skipped", path, footer))
+                continue
+            if state == "failed" and footer is not None and not self.options.retry_failed:
                 # Still failed for good: a resumed sweep must not count it as done (nor exit 0).
-                footer = _footer(path) or {}
-                done.append(RunOutcome(r.run_id, "failed", path, footer.get("turns") or 0, "error",
-                                       footer.get("error") or "failed in an earlier run (--retry-failed redoes it)"))
+                done.append(RunOutcome.of(r.run_id, "failed", path, footer,
+                                          footer.error or "failed in an earlier run (--retry-failed redoes it)"))
                 continue
             if state == "partial":
                 _move_aside(path, ".partial")
@@ -174,8 +221,8 @@ class Executor:
                 provider = self.make_provider(a)
                 await provider.aclose()
 
-    async def run(self, runs: list[RunSpec]) -> list[RunOutcome]:
-        todo, outcomes = self.pending(runs)
+    async def run(self, runs: list[RunSpec], survey: Survey | None = None) -> list[RunOutcome]:
+        todo, outcomes = self.pending(runs, survey)
         await self.preflight(todo)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for o in outcomes:
@@ -190,8 +237,7 @@ class Executor:
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
                     runtime=self.options.runtime)
             f = res.footer
-            o = RunOutcome(r.run_id, "failed" if f.failed else "done", res.path, f.turns,
-                           f.stop_reason, f.error, f.prompt_tokens, f.completion_tokens)
+            o = RunOutcome.of(r.run_id, "failed" if f.failed else "done", res.path, f)
             if self.on_outcome:
                 self.on_outcome(o)
             return o
@@ -219,7 +265,7 @@ class Executor:
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid(), forked), daemon=True)
+                                                         todo[i::n], queue, os.getpid(), forked, n), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()
@@ -310,10 +356,12 @@ def _die_with_parent(sweep_pid: int) -> None:
 
 
 def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOptions, runs: list[RunSpec],
-                 queue: "multiprocessing.Queue", parent_pid: int, forked: bool = False) -> None:
+                 queue: "multiprocessing.Queue", parent_pid: int, forked: bool = False, n_workers: int = 1) -> None:
     import gc
     import logging
     import signal
+
+    from .providers import set_process_share
 
     if forked:
         # Forked from inside the sweep's event loop: forget that loop (Python 3.12+ does this itself at fork)
@@ -323,6 +371,7 @@ def _worker_main(out_dir: str, make_provider: ProviderFactory, options: ExecOpti
         if signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, signal.SIG_DFL, None):
             signal.signal(signal.SIGINT, signal.default_int_handler)
     _die_with_parent(parent_pid)
+    set_process_share(n_workers)  # in-process models split the cores between the workers
 
     # The preloaded modules never die: keep the collector from walking them, and collect young objects less
     # often (each conversation allocates many short-lived messages; full passes show as pauses mid-turn).

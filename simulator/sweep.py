@@ -15,7 +15,7 @@ import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,7 +25,7 @@ from .executor import RUN_ID, Limits
 from .orchestrator import RunSpec
 from .prices import cost_of
 from .run import resolve
-from .seeds import named_seed
+from .seeds import named_seed, repetition_seed
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
 from .turns import Schedule
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
@@ -396,9 +396,10 @@ def run_id(sweep: Sweep, levels: dict[str, str], rep: int) -> str:
     return "-".join([sweep.name, *levels.values(), f"r{rep:03d}"])
 
 
-def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> list[RunSpec]:
-    """Every planned run of the sweep, in a stable order, with ids that never change for the same file."""
-    runs: list[RunSpec] = []
+def cell_scenarios(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
+                   ) -> Iterator[tuple[dict[str, str], Scenario, int]]:
+    """Each cell's levels, its resolved scenario (what every repetition of the cell runs) and its number of
+    repetitions."""
     for levels in cells(sweep):
         reps = cell_repetitions(sweep, levels)
         scenario = cell_scenario(sweep, levels)
@@ -418,6 +419,14 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
             raise
         if embedded and sweep.spec.embedded_sampling is not None:
             scenario = _with_embedded_sampling(scenario, sweep.spec.embedded_sampling)
+        yield levels, scenario, reps
+
+
+def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> list[RunSpec]:
+    """Every planned run of the sweep, in a stable order, with ids that never change for the same file."""
+    check_size(sweep, max_turns=max_turns)
+    runs: list[RunSpec] = []
+    for levels, scenario, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
         for rep in range(reps):
             rid = run_id(sweep, levels, rep)
             if not RUN_ID.match(rid):
@@ -426,6 +435,36 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
             runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
                                 scenario_file=sweep.base_file or sweep.file))
     return runs
+
+
+MAX_CALLS = 10_000_000
+"""More model calls than this in one sweep is refused before anything is planned in detail."""
+
+
+def _reply_cap(s: Scenario, assumed: int) -> int:
+    """At most this many replies in one run (the opening is not one), from the stop rules alone."""
+    caps = [s.stop.max_turns - 1] if s.stop.max_turns is not None else []
+    if s.stop.max_replies_per_agent is not None:
+        caps.append(s.stop.max_replies_per_agent * len(s.agents))
+    return min(caps) if caps else assumed
+
+
+def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
+    """Refuse a sweep whose model calls would pass :data:`MAX_CALLS`, from arithmetic on the base scenario
+    (runs x the reply cap), before any run or cell is built. Returns that upper bound. Levels that change
+    the stop rules are counted with the base's rules: the detailed plan checks them again per cell."""
+    base = sweep.base
+    if sweep.spec.max_turns is not None:
+        base = with_max_turns(base, sweep.spec.max_turns)
+    if max_turns is not None:
+        base = with_max_turns(base, max_turns)
+    bound = count_runs(sweep) * _reply_cap(base, sweep.spec.estimate.unbounded_replies)
+    if bound > MAX_CALLS:
+        raise _err(sweep.loc, ("repetitions",) if sweep.spec.repetitions else ("factors",),
+                   f"the sweep plans {count_runs(sweep):,} runs of up to {_reply_cap(base, sweep.spec.estimate.unbounded_replies):,} "
+                   f"replies: up to {bound:,} model calls, more than the limit of {MAX_CALLS:,}; lower "
+                   "repetitions or max_turns, or split the sweep")
+    return bound
 
 
 # ---- the plan summary behind --dry-run -------------------------------------------------------------------
@@ -495,35 +534,41 @@ def _speakers(s: Scenario, seed: int, assumed: int) -> tuple[list[str], bool]:
     return out, bounded
 
 
-def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
-    """Runs, model calls, and estimated tokens and cost per provider and model. Calls no provider."""
-    est = sweep.spec.estimate
-    rows: dict[tuple[str, str], ProviderPlan] = {}
-    bounded_all = True
-    for run in runs:
-        s = run.scenario
-        speakers, bounded = _speakers(s, run.seed, est.unbounded_replies)
-        bounded_all &= bounded
-        scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
-        context = len(s.opening.text) // CHARS_PER_TOKEN + 1
-        seen_in_run: set[tuple[str, str]] = set()
-        for name in speakers:
-            a = s.agent(name)
-            if a.provider == "scripted":
-                line = a.script()[scripted_pos[name]].text
-                scripted_pos[name] += 1
-                context += len(line) // CHARS_PER_TOKEN + 1
-                continue
-            reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
-            key = (a.provider, a.model)
-            row = rows.setdefault(key, ProviderPlan(a.provider, a.model))
-            if key not in seen_in_run:
-                row.runs += 1
-                seen_in_run.add(key)
-            row.calls += 1
-            row.prompt_tokens += len(a.system_prompt()) // CHARS_PER_TOKEN + context
-            row.completion_tokens += reply
-            context += reply
+def _seed_free(s: Scenario) -> bool:
+    """Whether who speaks when is the same in every repetition (only a seeded random order with three or
+    more agents varies with the repetition's seed)."""
+    return s.turn_order.mode != "random" or s.turn_order.seed is not None or len(s.agents) <= 2
+
+
+def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int) -> bool:
+    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded."""
+    speakers, bounded = _speakers(s, seed, est.unbounded_replies)
+    scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
+    context = len(s.opening.text) // CHARS_PER_TOKEN + 1
+    per_run: dict[tuple[str, str], list[int]] = {}
+    for name in speakers:
+        a = s.agent(name)
+        if a.provider == "scripted":
+            line = a.script()[scripted_pos[name]].text
+            scripted_pos[name] += 1
+            context += len(line) // CHARS_PER_TOKEN + 1
+            continue
+        reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
+        calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
+        calls[0] += 1
+        calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
+        calls[2] += reply
+        context += reply
+    for key, (calls_n, prompt, completion) in per_run.items():
+        row = rows.setdefault(key, ProviderPlan(*key))
+        row.runs += times
+        row.calls += calls_n * times
+        row.prompt_tokens += prompt * times
+        row.completion_tokens += completion * times
+    return bounded
+
+
+def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool) -> PlanSummary:
     for row in rows.values():
         row.cost_usd = cost_of(row.provider, row.model, row.prompt_tokens, row.completion_tokens,
                                sweep.price_table())
@@ -531,6 +576,52 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
             row.cost_usd = round(row.cost_usd, 4)
     reps = sweep.spec.repetitions or sweep.base.repetitions
     return PlanSummary(
-        sweep=sweep.name, runs=len(runs), cells=len(cells(sweep)), repetitions=reps,
-        factors={f: list(x.levels) for f, x in sweep.spec.factors.items()}, bounded=bounded_all,
+        sweep=sweep.name, runs=n_runs, cells=len(cells(sweep)), repetitions=reps,
+        factors={f: list(x.levels) for f, x in sweep.spec.factors.items()}, bounded=bounded,
         providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))
+
+
+def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> PlanSummary:
+    """The plan behind ``--dry-run``, per cell rather than per run: a cell's repetitions differ only in
+    their seed, so unless the turn order is random (and seeded per repetition) one replay of the cell's
+    turn order times its repetitions is exact. No run is built and no provider is called."""
+    check_size(sweep, max_turns=max_turns)
+    est = sweep.spec.estimate
+    rows: dict[tuple[str, str], ProviderPlan] = {}
+    bounded, calls_bound = True, 0
+    for levels, s, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
+        calls_bound += reps * _reply_cap(s, est.unbounded_replies)
+        if calls_bound > MAX_CALLS:  # a level changed the stop rules
+            raise _err(sweep.loc, ("factors",), f"cell {condition_name(levels)} takes the sweep past "
+                                                f"{MAX_CALLS:,} model calls; lower repetitions or max_turns")
+        assert s.seed is not None  # resolve() set it
+        if _seed_free(s):
+            bounded &= _add_run(rows, s, repetition_seed(s.seed, 0), est, reps)
+        else:
+            for rep in range(reps):
+                bounded &= _add_run(rows, s, repetition_seed(s.seed, rep), est, 1)
+    return _summary(sweep, count_runs(sweep), rows, bounded)
+
+
+def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
+    """The same plan from runs already built (each one replayed)."""
+    rows: dict[tuple[str, str], ProviderPlan] = {}
+    bounded = True
+    for run in runs:
+        bounded &= _add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1)
+    return _summary(sweep, len(runs), rows, bounded)
+
+
+def condition_name(levels: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in levels.items()) or "(no factors)"
+
+
+def first_run_ids(sweep: Sweep, n: int) -> list[str]:
+    """The first ``n`` run ids in plan order, without building the runs."""
+    out: list[str] = []
+    for levels in cells(sweep):
+        for rep in range(cell_repetitions(sweep, levels)):
+            if len(out) == n:
+                return out
+            out.append(run_id(sweep, levels, rep))
+    return out

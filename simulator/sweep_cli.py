@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from .display import terminal_safe
 from .cli import RuntimeOption, TeamAlias
 from .errors import IngroupError
 from .executor import failure_text
 from .files import ensure_dir, folder_locked, write_atomic
-from .orchestrator import RunSpec
-from .sweep import PlanSummary, Sweep
+
+if TYPE_CHECKING:
+    from .executor import Survey
+    from .orchestrator import RunSpec
+    from .sweep import PlanSummary, Sweep
 
 console = Console()
 
 
-def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> None:
+def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12) -> None:
     console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
                   f"{plan.repetitions} repetition(s)", highlight=False)
+    from rich.table import Table
+
     for f, levels in plan.factors.items():
         console.print(f"  factor {terminal_safe(f)}: {terminal_safe(', '.join(levels))}", highlight=False)
     table = Table(title="model calls and estimates (no model is called)", title_justify="left")
@@ -41,16 +44,18 @@ def print_plan(plan: PlanSummary, runs: list[RunSpec], show_runs: int = 12) -> N
     bound = "upper bounds from the turn caps" if plan.bounded else "assumed lengths (some runs have no turn cap)"
     console.print(f"calls are {bound}; tokens assume ~4 characters per token and replies of the sweep's "
                   "estimate.tokens_per_message; prices: simulator/prices.py", highlight=False)
-    for r in runs[:show_runs]:
-        console.print(f"  {r.run_id}", highlight=False)
-    if len(runs) > show_runs:
-        console.print(f"  ... and {len(runs) - show_runs} more", highlight=False)
+    for rid in run_ids[:show_runs]:
+        console.print(f"  {rid}", highlight=False)
+    if plan.runs > show_runs:
+        console.print(f"  ... and {plan.runs - show_runs:,} more", highlight=False)
 
 
-def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None) -> None:
+def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None,
+                  survey: "Survey | None" = None) -> None:
     """Refuse to resume into a folder whose finished transcripts came from a different plan, or that holds
-    another sweep: mixing them would put runs of two designs under one condition label."""
-    from .transcript import iter_records
+    another sweep: mixing them would put runs of two designs under one condition label. ``survey`` (the
+    executor's, of the same runs) saves reading each footer again."""
+    from .executor import transcript_status
 
     if sweep_name is not None and out.is_dir():
         others = sorted(p.name.removesuffix(".sweep.json") for p in out.glob("*.sweep.json")
@@ -60,18 +65,46 @@ def check_out_dir(out: Path, runs: list[RunSpec], sweep_name: str | None = None)
                                f"sweep '{sweep_name}' would be pooled with them by every analysis. Use another "
                                "--out folder")
 
+    expected = _PlanKeys()
     for r in runs:
-        path = out / f"{r.run_id}.jsonl"
-        if not path.exists():
+        state, footer = survey[r.run_id] if survey is not None else transcript_status(out / f"{r.run_id}.jsonl")
+        if state == "absent":
             continue
-        for _, obj, _raw in iter_records(path):
-            if obj is not None and obj.get("type") == "header":
-                if obj.get("scenario_hash") != r.scenario.content_hash():
-                    raise IngroupError(
-                        f"{path} was made from a different scenario than this sweep now plans for "
-                        f"{r.run_id} (changed file, --embedded or --max-turns?); use a fresh --out folder")
-                _check_same_server(path, obj, r)
-            break
+        if footer is not None and footer.plan_key is not None and footer.plan_key == expected.of(r):
+            continue  # finished under this very plan: its last line says so, the header is not read
+        _check_header(out / f"{r.run_id}.jsonl", r)
+
+
+class _PlanKeys:
+    """The plan key each run's transcript must carry, computed once per scenario (runs of a cell share it)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[object, str]] = {}
+
+    def of(self, run: RunSpec) -> str:
+        s = run.scenario
+        hit = self._cache.get(id(s))
+        if hit is None or hit[0] is not s:
+            from .providers import effective_base_url
+            from .secrets import public_url
+            from .transcript import plan_key
+
+            servers = {a.name: public_url(effective_base_url(a)) for a in s.agents}
+            hit = self._cache[id(s)] = (s, plan_key(s.content_hash(), servers))
+        return hit[1]
+
+
+def _check_header(path: Path, r: RunSpec) -> None:
+    from .transcript import iter_records
+
+    for _, obj, _raw in iter_records(path):
+        if obj is not None and obj.get("type") == "header":
+            if obj.get("scenario_hash") != r.scenario.content_hash():
+                raise IngroupError(
+                    f"{path} was made from a different scenario than this sweep now plans for "
+                    f"{r.run_id} (changed file, --embedded or --max-turns?); use a fresh --out folder")
+            _check_same_server(path, obj, r)
+        break
 
 
 def _check_same_server(path: Path, header: dict, run: RunSpec) -> None:
@@ -105,7 +138,26 @@ def write_manifest(out: Path, sweep: Sweep, runs: list[RunSpec]) -> Path:
     return write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False))
 
 
-def _run_cost(path: Path, prices: dict[str, tuple[float, float]]) -> float | None:
+def _run_cost(outcome, run: RunSpec, prices: dict[str, tuple[float, float]]) -> float | None:
+    """The run's cost from its per-agent token counts (the footer's); None when a model has no price."""
+    from .prices import cost_of
+
+    if outcome.by_agent is None:
+        return _run_cost_from_file(outcome.path, prices)
+    models = {a.name: (a.provider, a.model) for a in run.scenario.agents}
+    total = 0.0
+    for name, used in outcome.by_agent.items():
+        if name not in models:
+            continue
+        c = cost_of(*models[name], used.prompt_tokens, used.completion_tokens, prices)
+        if c is None:
+            return None
+        total += c
+    return total
+
+
+def _run_cost_from_file(path: Path, prices: dict[str, tuple[float, float]]) -> float | None:
+    # Transcripts written before footers held per-agent tokens: add up the messages.
     from .prices import cost_of
     from .transcript import read_transcript
 
@@ -133,13 +185,23 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
              make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
     import asyncio
 
-    from .executor import ExecOptions, Executor
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .executor import ExecOptions, Executor, workers_for
+    from .executor import survey as survey_of
     from .run import default_provider_factory
 
-    check_out_dir(out, runs, sweep.name)
+    workers, why = workers_for(runs, workers)
+    if why:
+        console.print(f"note: {why}", highlight=False)
+    options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
+                          workers=workers, runtime=runtime)  # type: ignore[arg-type]
+    survey = survey_of(out, runs)
+    check_out_dir(out, runs, sweep.name, survey)
     write_manifest(out, sweep, runs)
     state = {"tokens": 0, "cost": 0.0, "cost_known": True, "failed": 0, "skipped": 0}
     prices = sweep.price_table()
+    planned = {r.run_id: r for r in runs}
     # Narrow enough for an 80-column terminal or log: the sweep name goes on its own line.
     console.print(f"[bold]{terminal_safe(sweep.name)}[/]: {len(runs)} run(s) into {terminal_safe(str(out))}",
                   highlight=False)
@@ -165,9 +227,9 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
         if workers > 1:  # worker processes report per run, not per message
             state["tokens"] += o.prompt_tokens + o.completion_tokens
             progress.update(task, tokens=state["tokens"])
-        if o.path.exists():
+        if o.by_agent is not None or o.path.exists():
             try:
-                c = _run_cost(o.path, prices)
+                c = _run_cost(o, planned[o.run_id], prices)
             except Exception:  # the bar is a convenience; a malformed old file must not stop the sweep
                 c = None
             if c is None:
@@ -176,13 +238,11 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
                 state["cost"] += c
         progress.update(task, advance=1, failed=state["failed"], skipped=state["skipped"], cost=cost_text())
 
-    options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
-                          workers=workers, runtime=runtime)  # type: ignore[arg-type]
     # The bar starts once the workers are running: its refresh thread would keep them from being forked.
     executor = Executor(out, make_provider or default_provider_factory(), options,
                         on_outcome=on_outcome, on_message=on_message, on_started=progress.start)
     try:
-        outcomes = asyncio.run(executor.run(runs))
+        outcomes = asyncio.run(executor.run(runs, survey))
     except KeyboardInterrupt:
         progress.stop()
         from .executor import transcript_state
@@ -210,6 +270,8 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
 
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
+    from rich.table import Table
+
     by_cell: dict[str, dict[str, int]] = {}
     status = {o.run_id: o.status for o in outcomes}
     for r in runs:
@@ -266,18 +328,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
         from .cli import runtime_choice
-        from .sweep import expand, load_sweep, plan_summary
+        from .sweep import expand, first_run_ids, load_sweep, plan_sweep
 
         chosen = runtime_choice(runtime, team)
         sweep = load_sweep(file)
-        runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         if dry_run:
-            plan = plan_summary(sweep, runs)
+            plan = plan_sweep(sweep, embedded=embedded, max_turns=max_turns)
             if as_json:
                 print(json.dumps(plan.to_dict(), indent=1))
             else:
-                print_plan(plan, runs)
+                print_plan(plan, first_run_ids(sweep, 12))
             return
+        runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
                            workers=workers, runtime=chosen)

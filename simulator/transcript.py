@@ -8,6 +8,7 @@ run. The record types below are the schema; ``docs/transcripts.md`` documents th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import datetime, timezone
@@ -164,6 +165,11 @@ class Message(CallRecord, _MessageHead):
 FAILED_STOPS = ("error", "crash")
 
 
+class AgentTokens(_Record):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
 class Footer(_Record):
     type: Literal["footer"] = "footer"
     stop_reason: str
@@ -172,10 +178,22 @@ class Footer(_Record):
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    by_agent: dict[str, AgentTokens] | None = None
+    """Tokens of the model-written messages per speaker (scripted text left out), so the cost of a run is
+    known from its last line (None in files written before ingroup recorded it)."""
+    plan_key: str | None = None
+    """What a resumed sweep must find unchanged, as one digest (:func:`plan_key`): the scenario hash and
+    where each agent's requests went. None in older files and imports."""
 
     @property
     def failed(self) -> bool:
         return self.stop_reason in FAILED_STOPS
+
+
+def plan_key(scenario_hash: str | None, servers: dict[str, str | None]) -> str:
+    """The digest a resume compares: the run's scenario hash and each agent's server (None in process)."""
+    text = json.dumps([scenario_hash, sorted(servers.items())], separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 class Transcript(BaseModel):
@@ -223,6 +241,8 @@ class TranscriptWriter:
         self.messages = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.by_agent: dict[str, AgentTokens] = {}
+        self._plan_key = plan_key(header.scenario_hash, {a.name: a.effective_base_url for a in header.agents})
         self._write(header)
 
     def _write(self, record: BaseModel) -> None:
@@ -234,10 +254,15 @@ class TranscriptWriter:
         self.messages += 1
         self.prompt_tokens += msg.prompt_tokens or 0
         self.completion_tokens += msg.completion_tokens or 0
+        if not msg.scripted:
+            used = self.by_agent.setdefault(msg.speaker, AgentTokens())
+            used.prompt_tokens += msg.prompt_tokens or 0
+            used.completion_tokens += msg.completion_tokens or 0
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
         footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,
-                        prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
+                        prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+                        by_agent=self.by_agent, plan_key=self._plan_key)
         self._write(footer)
         if self._fsync:
             os.fsync(self._fh.fileno())
@@ -262,6 +287,41 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any] | None,
                 yield n, None, line
                 continue
             yield n, obj if isinstance(obj, dict) else None, line
+
+
+TAIL_BLOCK = 4096
+
+
+def last_line(path: str | Path) -> bytes:
+    """The file's last non-blank line, without its line end, read backwards from the end (only as many
+    blocks as that line spans)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        pos = os.fstat(fd).st_size
+        tail = b""
+        while pos > 0:
+            step = min(TAIL_BLOCK, pos)
+            pos -= step
+            tail = os.pread(fd, step, pos) + tail
+            body = tail.rstrip()
+            cut = body.rfind(b"\n")
+            if cut >= 0:
+                return body[cut + 1:]
+        return tail.strip()
+    finally:
+        os.close(fd)
+
+
+def read_footer(path: str | Path) -> Footer | None:
+    """The footer, if the file's last line is one; None for a partial file (no footer, or a cut-off or
+    unreadable last line). Reads nothing but the last line: this is what resume decides on."""
+    line = last_line(path)
+    if b'"footer"' not in line:
+        return None
+    try:
+        return Footer.model_validate_json(line)  # its type field must be "footer"
+    except ValidationError:
+        return None
 
 
 def read_transcript(path: str | Path) -> Transcript:

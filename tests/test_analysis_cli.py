@@ -43,13 +43,16 @@ def seed_dir(tmp_path_factory) -> Path:
 def test_analyze_writes_tables(seed_dir: Path, tmp_path: Path):
     r = runner.invoke(app, ["analyze", str(seed_dir), "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    assert "egomaniac_1" in r.output and "social we" in r.output
+    # A summary of fixed size: counts and means per condition, not a row per conversation.
+    assert "10 conversation(s) (10 complete), 258 message(s)" in r.output and "social we/msg" in r.output
+    assert "(single condition)" in r.output and "egomaniac_1" not in r.output
     for name in ("tokens", "messages", "conversations"):
         assert (tmp_path / f"{name}.csv").is_file()
         df = pd.read_parquet(tmp_path / f"{name}.parquet")
         assert not df.empty and set(df["analyzer_version"]) == {"rules-2.0+labels-v2"}
     conv = pd.read_parquet(tmp_path / "conversations.parquet")
-    assert set(conv["outcome"]) <= {"win", "lose", "both", "none"}
+    assert set(conv["outcome"]) <= {"win", "lose", "both", "none"} and len(conv) == 10
+    assert set(conv["condition"]) == {"(single condition)"}
     assert conv["n_messages"].sum() == 258
     msgs = pd.read_parquet(tmp_path / "messages.parquet")
     assert {"competitive", "reasoning_identity_claim"} <= set(msgs.columns)

@@ -46,3 +46,24 @@ def test_the_app_has_every_verb_once():
     names = [c.name for c in app.registered_commands]
     assert sorted(names) == sorted(set(names))
     assert {"run", "sweep", "import", "schema", "analyze", "evaluate", "report"} <= set(names)
+
+
+def test_help_imports_no_analyzer_model_or_orchestration_code():
+    # `ingroup --help` and every verb's --help build the app only: no rule sets compiled, no autogen,
+    # no pandas. (What it costs is in the README's measured figures.)
+    heavy = ["analysis.labels", "analysis.api", "analysis.report", "simulator.orchestrator", "simulator.sweep",
+             "autogen_agentchat", "pandas", "llama_cpp"]
+    code = (
+        "import sys\n"
+        "from analysis.cli import main\n"
+        "for argv in (['--help'], ['sweep', '--help'], ['analyze', '--help'], ['report', '--help']):\n"
+        "    sys.argv = ['ingroup', *argv]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]"

@@ -10,7 +10,7 @@ from simulator.errors import ProviderError
 
 from simulator.providers import Turn, make_provider
 from simulator.providers.embedded import (
-    DEFAULT_MAX_TOKENS, DEFAULT_REPEAT_PENALTY, EmbeddedProvider, _cache, find_gguf,
+    DEFAULT_MAX_TOKENS, DEFAULT_N_CTX, DEFAULT_REPEAT_PENALTY, EmbeddedProvider, _model_for, find_gguf,
 )
 from simulator.scenario import EMBEDDED_MODEL, AgentSpec, Sampling
 
@@ -73,7 +73,38 @@ async def test_concurrent_calls_are_serialized_not_crashed():
              for i in range(4)]
     results = await asyncio.gather(*calls)
     assert all(r.completion_tokens and r.completion_tokens <= 8 for r in results)
-    assert len({id(v.llama) for v in _cache.values()}) == len(_cache)  # one Llama per (path, n_ctx)
+    await provider.aclose()
+
+
+async def _exchange(sampling: Sampling) -> tuple[list[str], list[int]]:
+    """Two agents, three turns each, alternating; returns the replies and Bobby's cached tokens per turn."""
+    bobby, robbie = EmbeddedProvider(SPEC), EmbeddedProvider(SPEC.model_copy(update={"name": "Robbie"}))
+    said, bobby_cached = ["I challenge you."], []
+    for turn in range(6):
+        me, system = (robbie, "You are Robbie.") if turn % 2 == 0 else (bobby, SYSTEM)
+        mine = 1 if me is bobby else 0  # Bobby opened: his lines are the even ones
+        turns = [Turn("assistant" if i % 2 == mine else "user", text) for i, text in enumerate(said)]
+        said.append((await me.complete(system, turns, sampling)).text or "...")
+        if me is bobby:
+            bobby_cached.append(bobby._llama.n_tokens)
+    await bobby.aclose()
+    await robbie.aclose()
+    return said[1:], bobby_cached
+
+
+async def test_each_agent_keeps_its_own_cache_and_the_outputs_stay_reproducible():
+    sampling = Sampling(temperature=0.7, seed=11, max_tokens=24)
+    replies, cached = await _exchange(sampling)
+    # Bobby's Llama holds his own prompt and reply between his turns (Robbie's turn in between does not
+    # evict it), so each turn adds to what is cached instead of evaluating the history again.
+    assert cached == sorted(cached) and cached[0] < cached[-1]
+    again, _ = await _exchange(sampling)
+    assert again == replies and all(replies)
+    # What is lent back out starts empty: a new conversation's agent depends on nothing evaluated before.
+    model = _model_for(find_gguf(), DEFAULT_N_CTX)
+    lent = model.acquire()
+    assert lent.n_tokens == 0
+    model.release(lent)
 
 
 async def test_context_overflow_drops_oldest_turns_and_keeps_system():

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from simulator.errors import ScenarioError
+from simulator.errors import IngroupError, ScenarioError
 from simulator.executor import ExecOptions, Executor
 from simulator.providers import make_provider
-from simulator.sweep import expand, load_sweep, load_sweep_text, plan_summary
-from simulator.transcript import read_transcript
+from simulator.sweep import MAX_CALLS, expand, load_sweep, load_sweep_text, plan_summary, plan_sweep
+from simulator.transcript import AgentTokens, read_transcript
 
 ROOT = Path(__file__).parents[1]
-INGROUP = str(Path(sys.executable).parent / "ingroup")
+INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one
 
 MINI = """\
 name: mini
@@ -78,6 +78,8 @@ def test_plan_counts_calls_from_the_turn_caps_without_calling_anything():
     assert by["openai"].calls == 6 * 3 + 6 * 4
     assert by["openai"].cost_usd > 0 and by["anthropic"].cost_usd > 0
     assert plan_summary(sweep, expand(sweep, embedded=True)).cost_usd == 0.0
+    # From arithmetic per cell, without building the runs: the same plan.
+    assert plan_sweep(sweep) == plan
 
 
 def test_dry_run_calls_no_model(tmp_path: Path):
@@ -89,14 +91,14 @@ def test_dry_run_calls_no_model(tmp_path: Path):
     f.write_text(text)
     env = {k: v for k, v in os.environ.items() if k != "INGROUP_TEST_NO_SUCH_KEY"}
     out = tmp_path / "out"
-    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out), "--dry-run", "--json"], capture_output=True,
+    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out), "--dry-run", "--json"], capture_output=True,
                        text=True, env=env, timeout=60)
     assert p.returncode == 0, p.stderr
     plan = json.loads(p.stdout)
     assert plan["runs"] == 8 and plan["providers"][0]["provider"] == "openai"
     assert not out.exists()  # nothing written either
     # The same file without --dry-run does try the provider, and fails cleanly before any transcript.
-    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, env=env,
+    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, env=env,
                        timeout=60)
     assert p.returncode == 2 and "INGROUP_TEST_NO_SUCH_KEY" in p.stderr and "Traceback" not in p.stderr
     assert not list(out.glob("*.jsonl"))
@@ -131,10 +133,10 @@ def test_resume_refuses_a_folder_from_a_different_plan(tmp_path: Path):
     f = tmp_path / "mini.yaml"
     f.write_text(MINI)
     out = tmp_path / "out"
-    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert len(list(out.glob("*.jsonl"))) == 8 and (out / "mini.sweep.json").exists()
-    p = subprocess.run([INGROUP, "sweep", str(f), "--out", str(out), "--max-turns", "3"], capture_output=True,
+    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out), "--max-turns", "3"], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 2 and "different scenario" in p.stderr and "Traceback" not in p.stderr
 
@@ -289,3 +291,68 @@ def test_yaml_1_1_booleans_stay_the_words_the_user_wrote(tmp_path: Path):
     assert [r.condition for r in expand(sweep)] == [{"watched": "on"}, {"watched": "off"}]
     assert expand(sweep)[0].scenario.opening.text == "on"
     assert expand(sweep)[0].scenario.agents[1].think_tags is True  # a boolean field still takes yes
+
+
+def test_resume_decides_from_the_footer_and_costs_runs_from_it(tmp_path: Path):
+    from simulator.executor import survey
+    from simulator.sweep_cli import _run_cost, check_out_dir
+
+    runs, outcomes = _run(MINI, tmp_path)
+    assert all(o.by_agent == {} for o in outcomes)  # scripted lines cost nothing and are not counted
+    # A finished transcript whose last line carries this plan's key is not opened any further: its header
+    # could be anything (here it is not even JSON) and the run is still skipped.
+    victim = tmp_path / "mini-default-b-r000.jsonl"
+    lines = victim.read_text().splitlines()
+    victim.write_text("\n".join(["{broken", *lines[1:]]) + "\n")
+    sv = survey(tmp_path, runs)
+    check_out_dir(tmp_path, runs, "mini", sv)
+    todo, done = Executor(tmp_path, make_provider, ExecOptions()).pending(runs, sv)
+    assert not todo and {o.status for o in done} == {"skipped"}
+    assert next(o for o in done if o.path == victim).turns == len(lines) - 2
+    # A footer from another plan sends the check to the header, which names what changed.
+    footer = json.loads(lines[-1])
+    victim.write_text("\n".join([*lines[:-1], json.dumps({**footer, "plan_key": "sha256:other"})]) + "\n")
+    sweep = load_sweep_text(MINI, "mini.yaml")
+    changed = expand(sweep, max_turns=3)
+    with pytest.raises(IngroupError, match="different scenario"):
+        check_out_dir(tmp_path, changed, "mini")
+    # The cost display prices the footer's per-agent tokens with the run's models.
+    from types import SimpleNamespace
+
+    o = done[0]
+    o.by_agent = {"Bobby": AgentTokens(prompt_tokens=1_000_000, completion_tokens=500_000),
+                  "Robbie": AgentTokens(prompt_tokens=1_000_000, completion_tokens=0)}
+    priced = SimpleNamespace(scenario=SimpleNamespace(agents=[
+        SimpleNamespace(name="Bobby", provider="openai", model="house-a"),
+        SimpleNamespace(name="Robbie", provider="openai", model="house-b")]))
+    assert _run_cost(o, priced, {"house-a": (2.0, 8.0), "house-b": (1.0, 1.0)}) == pytest.approx(7.0)
+    assert _run_cost(o, priced, {"house-a": (2.0, 8.0)}) is None  # a model without a price
+
+
+THREE_AGENTS = """\
+    - {name: Robbie, provider: openai, model: gpt-4o, base_url: "http://127.0.0.1:9/v1"}
+    - {name: Cleo, provider: anthropic, model: claude-3-5-sonnet, base_url: "http://127.0.0.1:9/v1"}"""
+
+
+@pytest.mark.parametrize("order", ["round_robin", "random"])
+def test_plan_from_arithmetic_equals_the_plan_of_every_run(order: str):
+    robbie = '    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}'
+    text = (MINI.replace(robbie, THREE_AGENTS).replace("repetitions: 2", "repetitions: 7")
+            .replace("stop: {phrases: [{phrase: I lose}], max_turns: 10}",
+                     f"stop: {{max_turns: 40}}\n  turn_order: {{mode: {order}}}"))
+    sweep = load_sweep_text(text, "three.yaml")
+    plan = plan_sweep(sweep)
+    assert plan == plan_summary(sweep, expand(sweep)) and plan.runs == 28 and plan.calls > 0
+
+
+def test_a_sweep_too_large_to_run_is_refused_at_once_with_the_count():
+    import time
+
+    text = MINI.replace("repetitions: 2", "repetitions: 25000").replace("max_turns: 10", "max_turns: 100000")
+    start = time.process_time()
+    sweep = load_sweep_text(text, "huge.yaml")
+    for plan in (lambda: plan_sweep(sweep), lambda: expand(sweep)):
+        with pytest.raises(ScenarioError) as exc:
+            plan()
+        assert "100,000 runs" in str(exc.value) and f"{MAX_CALLS:,}" in str(exc.value)
+    assert time.process_time() - start < 1.0

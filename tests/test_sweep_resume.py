@@ -21,7 +21,7 @@ import pytest
 from simulator.executor import transcript_state
 from simulator.transcript import iter_records
 
-INGROUP = str(Path(sys.executable).parent / "ingroup")
+INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one
 DELAY_S = 0.15
 
 
@@ -83,7 +83,7 @@ def test_sigkill_then_resume_ends_with_exactly_the_planned_transcripts(tmp_path:
     f = tmp_path / "killme.yaml"
     f.write_text(SWEEP.format(url=server))
     out = tmp_path / "out"
-    cmd = [INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "3"]
+    cmd = [*INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "3"]
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 60
@@ -139,7 +139,7 @@ def test_ctrl_c_stops_the_sweep_says_how_to_resume_and_resuming_finishes_it(tmp_
     f = tmp_path / "killme.yaml"
     f.write_text(SWEEP.format(url=server))
     out = tmp_path / "out"
-    cmd = [INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "2", "--workers", workers]
+    cmd = [*INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "2", "--workers", workers]
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches the sweep and its workers.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

@@ -90,3 +90,28 @@ def test_quick_start_run_on_the_embedded_model(tmp_path):
     written = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file()) + r.stdout + r.stderr
     for key in fake.values():
         assert key not in written and key[:20] not in written
+
+
+def test_the_footer_is_read_from_the_last_line_alone(tmp_path):
+    from simulator.transcript import TAIL_BLOCK, read_footer
+
+    p = tmp_path / "r.jsonl"
+    w = TranscriptWriter(p, _header())
+    w.message(Message(index=0, speaker="A", text="one", prompt_tokens=3, completion_tokens=2))
+    w.message(Message(index=1, speaker="B", text="two", scripted=True))
+    long_error = "e" * (3 * TAIL_BLOCK)  # a footer spanning several blocks read from the end
+    w.close("error", long_error)
+    footer = read_footer(p)
+    assert footer is not None and footer.error == long_error and footer.turns == 2
+    assert {k: (v.prompt_tokens, v.completion_tokens) for k, v in footer.by_agent.items()} == {"A": (3, 2)}
+    # Everything before the last line is not read: a broken header does not change the answer...
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join(["not json", *lines[1:]]) + "\n\n")
+    assert read_footer(p) == footer
+    # ...and a file whose last line is not a whole footer is partial, whatever came before.
+    p.write_text("\n".join(lines) + "\n" + lines[1] + "\n")
+    assert read_footer(p) is None
+    p.write_text("\n".join(lines)[:-5])
+    assert read_footer(p) is None
+    p.write_text("")
+    assert read_footer(p) is None

