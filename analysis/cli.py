@@ -249,6 +249,13 @@ def run_summary(paths: list[Path]) -> list[str]:
 _ASSEMBLED: list[typer.Typer] = []
 
 
+def _other_claims(text: str, declared: Any) -> list[str]:
+    # Imported when an interviewer first asks: the rule sets stay out of `ingroup --help`.
+    from .identity_sweep import other_claims
+
+    return other_claims(text, declared)
+
+
 def make_app() -> typer.Typer:
     """The ``ingroup`` app with every verb: simulator's (run, sweep, import, schema), then analyze,
     evaluate and report; built once per process."""
@@ -263,9 +270,9 @@ def make_app() -> typer.Typer:
     register(app)
     report_cli.register(app)
     simulator_cli.add_run_summary(run_summary)
-    from .identity_sweep import install
+    from simulator.interview import register_claim_detector
 
-    install()  # the conditional interviewer's claim detector
+    register_claim_detector(_other_claims)  # the conditional interviewer's claim detector
     _ASSEMBLED.append(app)
     return app
 

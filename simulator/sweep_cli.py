@@ -12,7 +12,6 @@ from rich.console import Console
 from .display import terminal_safe
 from .cli import RuntimeOption, TeamAlias
 from .errors import IngroupError
-from .executor import failure_text
 from .files import ensure_dir, folder_locked, write_atomic
 
 if TYPE_CHECKING:
@@ -271,6 +270,8 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
 
 def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
     from rich.table import Table
+
+    from .executor import failure_text
 
     by_cell: dict[str, dict[str, int]] = {}
     status = {o.run_id: o.status for o in outcomes}
