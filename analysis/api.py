@@ -35,10 +35,10 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from simulator.scenario import Scenario
 from simulator.display import csv_safe
 from simulator.errors import TranscriptError
 from simulator.files import ensure_dir, write_atomic
+from simulator.scenario import Scenario
 from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
 
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label

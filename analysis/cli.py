@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from simulator.display import terminal_safe
-from simulator.errors import IngroupError
+from simulator.errors import IngroupError, TranscriptError
 
 from .judge_options import JudgeChoice, judge_options
 
@@ -91,9 +91,9 @@ def register(app: typer.Typer) -> None:
             raise IngroupError("no such file or folder", file=str(folder))
         spec = load_scenario(scenario) if scenario else None
         an = judge.analyzer()
-        skipped: list[IngroupError] = []
+        skipped: list[TranscriptError] = []
         result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams),
-                         skipped=skipped)  # type: ignore[arg-type]
+                         skipped=skipped)
         if result.messages.empty:
             if skipped:
                 raise IngroupError(f"no readable transcript; {len(skipped)} file(s) skipped, the first: "
@@ -137,7 +137,8 @@ def register(app: typer.Typer) -> None:
         an = judge.analyzer()
         if (labels is None) != (not transcripts):
             raise IngroupError("--labels and --transcripts go together")
-        reports, skipped = [], []
+        reports: list[Any] = []
+        skipped: list[str] = []
         if labels is not None and transcripts:
             spec = load_scenario(scenario) if scenario else None
             reports.append(evaluate(labels, list(transcripts), task=task, analyzer=an, scenario=spec))

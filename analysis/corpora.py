@@ -25,16 +25,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from simulator.errors import IngroupError
 from simulator.scenario import load_scenario
-from simulator.validation import located
+from simulator.validation import Strict, located
 from simulator.yamlio import load_yaml_file
 
 from .api import Analyzer
 from .evaluate import CorpusReport, evaluate, evaluate_casino
-from simulator.validation import Strict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MANIFEST = ROOT / "tests" / "data" / "corpora.yaml"

@@ -37,7 +37,6 @@ from .labels.vocab import OUTCOMES
 from .measures import agent_measures
 
 
-
 class GoldToken(BaseModel):
     """One first-person plural token of a LABELS.md record."""
 
@@ -296,12 +295,12 @@ class _Tokens:
             if gr == "dyad" and g.get("with"):
                 self.with_n += 1
                 self.with_ok += sorted(g["with"]) == sorted(p[3])
-        for g in missed:
-            self.confusion[(g, "(missed)")] += 1
-            self.social["fn"] += g in SOCIAL
-        for p in spurious:
-            self.confusion[("(none)", p if p is not None else MISSING)] += 1
-            self.social["fp"] += p in SOCIAL
+        for gold_ref in missed:
+            self.confusion[(gold_ref, "(missed)")] += 1
+            self.social["fn"] += gold_ref in SOCIAL
+        for pred_ref in spurious:
+            self.confusion[("(none)", pred_ref if pred_ref is not None else MISSING)] += 1
+            self.social["fp"] += pred_ref in SOCIAL
         self.detect["tp"] += len(pairs)
         self.detect["fn"] += len(missed)
         self.detect["fp"] += len(spurious)
@@ -339,7 +338,8 @@ def evaluate(labels_path: str | Path, transcripts: str | Path | Sequence[str | P
         ts = load_transcripts(transcripts, scenario)  # type: ignore[arg-type]
         source = ", ".join(map(str, transcripts if isinstance(transcripts, (list, tuple)) else [transcripts]))
     else:
-        ts = [with_setup(t, scenario) if scenario else t for t in transcripts]  # type: ignore[union-attr]
+        given: list[Transcript] = list(transcripts)  # type: ignore[arg-type]
+        ts = [with_setup(t, scenario) if scenario else t for t in given]
         source = "(transcripts)"
     index = _index(ts)
     labelled: dict[str, list[MessageLabels]] = {}

@@ -146,7 +146,7 @@ def model_summary(frame, *, reference: str | None = None, margin: int = MARGIN_T
     language), the identities claimed (``identity:count``), and the hidden-prompt signals and flag."""
     import pandas as pd
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     if frame.empty:
         return pd.DataFrame(rows)
     ref_min = (frame[frame["model"] == reference].groupby("prompt_key")["prompt_tokens"].min()

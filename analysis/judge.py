@@ -135,7 +135,9 @@ class JudgeAnalyzer:
             from simulator.scenario import AgentSpec
 
             try:
-                spec = AgentSpec(name="judge", provider=self.provider_kind, model=self.model, base_url=self.base_url,
+                # The provider kind is validated by AgentSpec itself: a wrong one is the error below.
+                spec = AgentSpec(name="judge", provider=self.provider_kind,  # type: ignore[arg-type]
+                                 model=self.model, base_url=self.base_url,
                                  timeout_s=self.timeout_s)
             except ValidationError as exc:  # unknown provider kind, a bad --judge-base-url
                 path, msg = first_problem(exc)  # never the input: it may be a URL with a password
@@ -199,7 +201,8 @@ def parse_answer(answer: str | None, text: str, tokens: list[WeToken], ctx: Cont
                 data = obj
         except json.JSONDecodeError:
             data = {}
-    ev_raw = data.get("evidence") if isinstance(data.get("evidence"), dict) else {}
+    raw_ev = data.get("evidence")
+    ev_raw: dict[str, Any] = raw_ev if isinstance(raw_ev, dict) else {}
     evidence: dict[str, list[Evidence]] = {}
 
     def flag(k: str) -> bool | None:
@@ -215,7 +218,8 @@ def parse_answer(answer: str | None, text: str, tokens: list[WeToken], ctx: Cont
     flags = {k: flag(k) for k in FLAGS}
     if not ctx.task:
         flags["off_task"] = None
-    refs = data.get("we_refs") if isinstance(data.get("we_refs"), list) else []
+    raw_refs = data.get("we_refs")
+    refs: list[Any] = raw_refs if isinstance(raw_refs, list) else []
     we = []
     for i, t in enumerate(tokens):
         r = refs[i] if i < len(refs) and refs[i] in REFS else None

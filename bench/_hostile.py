@@ -3,7 +3,6 @@ case context that runs `ingroup` and scans what it wrote."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -11,7 +10,6 @@ import random
 import string
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field

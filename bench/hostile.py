@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._hostile import CASES, FaultServer, run_case  # noqa: E402
 from bench import hostile_cases  # noqa: E402,F401  (registers the cases)
+from bench._hostile import CASES, FaultServer, run_case  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench._hostile import (KEY, PASSWORD, QUERY_SECRET, ROOT, Ctx, case, complete, scripted_scenario,
-                            server_scenario, transcripts)
+from bench._hostile import (
+    PASSWORD,
+    QUERY_SECRET,
+    ROOT,
+    Ctx,
+    case,
+    complete,
+    scripted_scenario,
+    server_scenario,
+    transcripts,
+)
 
 SEED = ROOT.parent / "shared" / "data" / "we-the-ai-assistants"
 

@@ -13,7 +13,6 @@ from .display import terminal_safe
 from .errors import IngroupError
 from .files import os_error
 
-
 RuntimeOption = Annotated[Optional[str], typer.Option(
     "--runtime", help="How conversations run on autogen-agentchat: 'sequential' (SequentialTeam in process, the "
                       "default) or 'group-chat' (RoundRobinGroupChat on the agent runtime, with its OpenTelemetry "

@@ -15,13 +15,19 @@ import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 from .errors import IngroupError
 from .files import ensure_subdir
+from .orchestrator import (
+    ConversationResult,
+    ProviderFactory,
+    RunSpec,
+    Runtime,
+    run_conversation,
+    shared_scenario_records,
+)
 from .providers._clients import client_pool
-from .orchestrator import (ConversationResult, ProviderFactory, RunSpec, Runtime, run_conversation,
-                           shared_scenario_records)
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
 from .transcript import AgentTokens, Footer, Message, read_footer
@@ -260,7 +266,7 @@ class Executor:
             ctx.set_forkserver_preload(["simulator.executor", *sorted(_provider_modules(todo))])
         n = min(self.options.workers, len(todo))
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
-        options = replace(self.options, workers=1, concurrency=per(self.options.concurrency),
+        options = replace(self.options, workers=1, concurrency=max(1, math.ceil(self.options.concurrency / n)),
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
@@ -300,7 +306,7 @@ class Executor:
         return outcomes
 
 
-def _worker_context() -> tuple[multiprocessing.context.BaseContext, bool]:
+def _worker_context() -> tuple[Any, bool]:  # a ForkContext or ForkServerContext
     """Plain fork when it is safe, else a fork server; and whether it is plain fork.
 
     Plain fork starts a worker in milliseconds with everything already imported, where a fork server first

@@ -70,7 +70,9 @@ def open_new(path: str | Path, *, binary: bool = False) -> IO:
         raise
     except OSError as exc:
         raise os_error(exc, p) from None
-    return os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"}))
+    if binary:
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def open_lock(path: str | Path) -> int:

@@ -25,8 +25,8 @@ from .scenario import AgentSpec, Sampling, Scenario
 from .secrets import public_url, redact, redact_data, redact_headers, redact_strings
 from .seeds import pick_seed, repetition_seed
 from .stops import build_termination
-from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from .team import SequentialTeam
+from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from .turns import Schedule, ScheduledGroupChat
 from .versions import package_versions
 

@@ -12,12 +12,11 @@ what makes resume work. See ``docs/sweeps.md``.
 from __future__ import annotations
 
 import difflib
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
 from .errors import ScenarioError
@@ -25,11 +24,11 @@ from .executor import RUN_ID, Limits
 from .orchestrator import RunSpec
 from .prices import cost_of
 from .run import resolve
-from .seeds import named_seed, repetition_seed
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
+from .seeds import named_seed, repetition_seed
 from .turns import Schedule
-from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 from .validation import Strict
+from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 
 # Level and factor names go into run ids and file names; '-' is reserved as the separator between levels.
 LEVEL_NAME = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.]{0,39}(?<!\.)$"

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.console import Console
 
-from .display import terminal_safe
 from .cli import RuntimeOption, TeamAlias
+from .display import terminal_safe
 from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
 
@@ -115,7 +115,7 @@ def _check_same_server(path: Path, header: dict, run: RunSpec) -> None:
     agents = {a.name: a for a in run.scenario.agents}
     for rec in header.get("agents") or []:
         was = rec.get("effective_base_url") if isinstance(rec, dict) else None
-        spec = agents.get(rec.get("name")) if isinstance(rec, dict) else None
+        spec = agents.get(str(rec.get("name"))) if isinstance(rec, dict) else None
         if was is None or spec is None:
             continue  # written before ingroup recorded it, or by an agent kind without a server
         now = public_url(effective_base_url(spec))

@@ -16,7 +16,7 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from analysis.cli import make_app
-from analysis.judge import PROMPT_VERSION, JudgeAnalyzer, parse_answer
+from analysis.judge import PROMPT_VERSION, JudgeAnalyzer
 from analysis.labels import Context, Participant
 
 ROOT = Path(__file__).resolve().parents[1]

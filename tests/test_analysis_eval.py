@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR, SHARED
+from conftest import SEED_DIR
 
 from analysis.api import analyze
 from analysis.corpora import DEFAULT_MANIFEST, evaluate_manifest, load_manifest, reports_json

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from simulator.transcript import AgentInfo, Footer, Header, Message, Transcript
-
 from analysis import graphs as gr
+from simulator.transcript import AgentInfo, Footer, Header, Message, Transcript
 
 
 def _transcript(lines: list[tuple[str, str]], teams: dict[str, str | None]) -> Transcript:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench._hostile import CASES, FaultServer, leaked_in, run_case
 from bench import hostile_cases  # noqa: F401  (registers the cases)
+from bench._hostile import CASES, FaultServer, leaked_in, run_case
 
 
 @pytest.fixture(scope="module")

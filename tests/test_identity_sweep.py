@@ -8,8 +8,6 @@ show the models x claimed identities table and flag the hidden prompt.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 from pathlib import Path
 

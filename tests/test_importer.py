@@ -60,14 +60,14 @@ def test_importing_twice_keeps_the_first_transcript(tmp_path):
 
 # --- other formats: CaSiNo, NegotiationArena, hand-made conversations -----------------------------------------
 
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 from conftest import SHARED  # noqa: E402
 
 from simulator import importers  # noqa: E402
 from simulator.errors import IngroupError  # noqa: E402
-
-import re  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 CASINO_VALID = SHARED / "data" / "casino" / "casino_valid.json"
 NA = SHARED / "data" / "negotiationarena"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+
 from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -124,7 +124,7 @@ def test_letters_that_ignorecase_folds_to_ascii(engine: str, odd: str):
     for i in range(0, len(words), 40):
         text = " ".join(w.replace(plain, odd, 1) for w in words[i:i + 40]) + ". " + " ".join(
             w.capitalize().replace(plain.upper(), odd, 1) for w in words[i:i + 40])
-        assert _under(engine, lambda: _matches(text)) == _under("reference", lambda: _matches(text)), text
+        assert _under(engine, lambda t=text: _matches(t)) == _under("reference", lambda t=text: _matches(t)), text
 
 
 def _labels(text: str, speaker: str, previous: list[str], task: str | None, agents) -> dict:

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from bench import loadserver
 from simulator.errors import ProviderError
 from simulator.providers import TransientError, Turn, make_provider
 from simulator.providers.anthropic import (
-    DEFAULT_MAX_TOKENS, LEADING_USER_TURN, TRAILING_USER_TURN, shape_messages, sdk_sampling_support,
+    DEFAULT_MAX_TOKENS,
+    LEADING_USER_TURN,
+    TRAILING_USER_TURN,
+    sdk_sampling_support,
+    shape_messages,
 )
 from simulator.scenario import AgentSpec, Sampling
-from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"ANTHROPIC_API_KEY": "sk-" + "ant-test-0123456789abcdef"}  # fake; split for secret scanners

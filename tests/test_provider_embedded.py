@@ -7,10 +7,14 @@ import asyncio
 import pytest
 
 from simulator.errors import ProviderError
-
 from simulator.providers import Turn, make_provider
 from simulator.providers.embedded import (
-    DEFAULT_MAX_TOKENS, DEFAULT_N_CTX, DEFAULT_REPEAT_PENALTY, EmbeddedProvider, _model_for, find_gguf,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_N_CTX,
+    DEFAULT_REPEAT_PENALTY,
+    EmbeddedProvider,
+    _model_for,
+    find_gguf,
 )
 from simulator.scenario import EMBEDDED_MODEL, AgentSpec, Sampling
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from bench import loadserver
 from simulator.errors import ProviderError
 from simulator.providers import TransientError, Turn, make_provider
 from simulator.providers.embedded import find_gguf
 from simulator.scenario import AgentSpec, Sampling
-from bench import loadserver
 
 ROOT = Path(__file__).resolve().parents[1]
 ALIAS = "smollm2-test"

@@ -19,9 +19,9 @@ from bench.loadserver import REASONING_TEXT
 from simulator.errors import ProviderError, ScenarioError
 from simulator.executor import ExecOptions, Executor
 from simulator.orchestrator import run_conversation
+from simulator.provenance import same_model, served_model, substituted_agents
 from simulator.providers import Turn, make_provider
 from simulator.providers.base import Completion
-from simulator.provenance import same_model, served_model, substituted_agents
 from simulator.run import plan_runs
 from simulator.scenario import AgentSpec, Sampling, load_scenario_text
 from simulator.secrets import REDACTED
@@ -369,7 +369,7 @@ def test_served_model_substitution_is_found_and_marked_in_the_report(tmp_path):
 
 def test_reasoning_is_shown_collapsed_and_escaped_with_its_label_in_the_report(tmp_path):
     from analysis.report.builder import build
-    from simulator.transcript import Header, Message, TranscriptWriter, AgentInfo
+    from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter
 
     path = tmp_path / "r.jsonl"
     w = TranscriptWriter(path, Header(run_id="r", scenario_name="r", task="Win.",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.sweep import expand, load_sweep
 from simulator.scenario import load_scenario
+from simulator.sweep import expand, load_sweep
 
 ROOT = Path(__file__).parents[1]
 INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one

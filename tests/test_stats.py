@@ -134,7 +134,7 @@ def test_mixed_model_finds_a_clear_condition_effect():
     rows = []
     for cond, p in (("a", 0.2), ("b", 0.7)):
         for c in range(15):
-            for i in range(12):
+            for _ in range(12):
                 rows.append({"condition": cond, "conversation": f"{cond}{c}", "y": rng.random() < p})
     fe = stats.mixed_model(pd.DataFrame(rows), "y")
     effect = fe[fe.term.str.contains("b")].iloc[0]

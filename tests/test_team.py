@@ -154,11 +154,11 @@ def test_in_order_conditions_answer_like_autogens(ours, theirs, sequence):
 def test_workers_fork_when_single_threaded_and_use_a_fork_server_otherwise(tmp_path):
     s = load_scenario_text(CASES["max_turns"])
     runs = [RunSpec(f"w{i:02d}", s, repetition=i) for i in range(6)]
-    from simulator.providers.scripted import ScriptedProvider
-
     # A fresh process has one thread: plain fork. (This test process may have others: the pytest plugins'.)
     import subprocess
     import sys
+
+    from simulator.providers.scripted import ScriptedProvider
 
     probe = subprocess.run([sys.executable, "-c", "from simulator.executor import _worker_context as w; "
                             "print(w()[1], w()[0].get_start_method())"], capture_output=True, text=True,

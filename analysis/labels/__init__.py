@@ -19,8 +19,7 @@ from typing import Any
 from . import drift, identity, outcome, stance, we
 from .context import Context, History, Participant, Turn
 from .doc import Evidence, make_doc
-from .vocab import (ANALYZER_VERSION, FLAGS, LABEL_NAMES, LABELS_VERSION, NAME_LISTS, REFS, RULES_VERSION, SOCIAL,
-                    STANCE)
+from .vocab import ANALYZER_VERSION, FLAGS, LABEL_NAMES, LABELS_VERSION, NAME_LISTS, REFS, RULES_VERSION, SOCIAL, STANCE
 from .we import WeToken
 
 

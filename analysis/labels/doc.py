@@ -139,7 +139,7 @@ def negated(low: str, start: int, window: int = 40) -> bool:
     if breaks:
         chunk = chunk[breaks[-1].end():]
     m = None
-    for m in _NEGATION.finditer(chunk):
+    for m in _NEGATION.finditer(chunk):  # noqa: B007 (the last negation is the one wanted)
         pass
     if m is None:
         return False

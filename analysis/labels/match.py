@@ -189,7 +189,8 @@ class _Prefiltered(_Literal):
             found = self._pre.hits(doc.low)  # type: ignore[union-attr]
             hits = None
             if found is not None:
-                hits = {}
+                bits: dict[int, int] = {}
+                hits = bits
                 owner = self._owner
                 for i in found:
                     key, bit = owner[i]

@@ -317,7 +317,7 @@ def text_split(text: str, ctx: Context) -> dict[str, float] | None:
     for m in _MENTION.finditer(low):
         side = None
         after = _AFTER.match(low, m.end())
-        for a, b, who in cues:
+        for _a, b, who in cues:
             if b <= m.start() and low.count(".", b, m.start()) == 0 and "?" not in low[b:m.start()]:
                 side = who
         if after is not None:
@@ -341,7 +341,7 @@ def text_split(text: str, ctx: Context) -> dict[str, float] | None:
         got[side][item] = max(got[side].get(item, 0.0), n)
     for m in _REST.finditer(low):
         side = None
-        for a, b, who in cues:
+        for _a, b, who in cues:
             if b <= m.start():
                 side = who
         rest = side

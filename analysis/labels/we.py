@@ -244,12 +244,12 @@ _JOINT_AFTER = re.compile(
     rf"\s+(?:\w+\s+){{0,3}}?(?:to (?:\w+ )?)?(?:{_JOINT_VERB}|deal|agreement|compromise|plan|solution|"
     rf"middle ground|common ground|both|each other|together|same|similar|in common|alike)\b")
 _FOR_US = match.Pattern(
-    rf"\b(?:for|to)\s+us\b(?!\s+(?:both|all|two))|\bwith\s+us\b|\b(?:give|giving|gives|leave|leaves|leaving|send|sell|sells|"
-    rf"offer|offers|allow|allows|let)\s+us\s+(?:have|take|keep|get|\d+|one|two|three|all|the|more|most|extra|some|a|an)\b|"
-    rf"\bour\s+(?:\w+\s+)?(?:food|water|firewood|wood|supplies|supply|needs?|priorit\w*|items?|packages?|"
-    rf"share|shares|offer|proposal|position|score|scores|points|requirements?|demands?|budget|"
-    rf"jobs|concerns?|preferences?|terms|side|end|stuff|gear|money|funds|loan|stake|bottom line|"
-    rf"red lines?|goals?|mission|objectives?|members|case|view|stance|vote)\b")
+    r"\b(?:for|to)\s+us\b(?!\s+(?:both|all|two))|\bwith\s+us\b|\b(?:give|giving|gives|leave|leaves|leaving|send|sell|sells|"
+    r"offer|offers|allow|allows|let)\s+us\s+(?:have|take|keep|get|\d+|one|two|three|all|the|more|most|extra|some|a|an)\b|"
+    r"\bour\s+(?:\w+\s+)?(?:food|water|firewood|wood|supplies|supply|needs?|priorit\w*|items?|packages?|"
+    r"share|shares|offer|proposal|position|score|scores|points|requirements?|demands?|budget|"
+    r"jobs|concerns?|preferences?|terms|side|end|stuff|gear|money|funds|loan|stake|bottom line|"
+    r"red lines?|goals?|mission|objectives?|members|case|view|stance|vote)\b")
 # A clause whose predicate is about the deal or the two sides together: "we can conclude the negotiation",
 # "we were able to make a mutually beneficial deal", "we have to work together on it".
 _JOINT_CLAUSE = re.compile(
@@ -447,8 +447,8 @@ def _clause(low: str, start: int, a: int, b: int) -> tuple[int, int]:
     left = a
     for m in _CLAUSE_CUT.finditer(low, a, start):
         left = m.end()
-    m = _CLAUSE_CUT.search(low, start + 1, b)
-    return left, (m.start() if m else b)
+    end = _CLAUSE_CUT.search(low, start + 1, b)
+    return left, (end.start() if end else b)
 
 
 def _against_you(low: str, start: int, end: int, a: int, b: int) -> bool:

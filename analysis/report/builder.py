@@ -21,15 +21,22 @@ from markupsafe import Markup
 
 from simulator.errors import IngroupError, TranscriptError
 from simulator.files import write_atomic
-from simulator.secrets import redact
 from simulator.provenance import requested_model, served_model, substituted_agents
+from simulator.secrets import redact
 from simulator.transcript import Transcript, iter_transcripts
 
 from .. import graphs as gr
 from .. import stats
+from ..labels.vocab import REFS as WE_REFS
 from . import plots
-from .data import (MESSAGE_LABELS, SOCIAL_REFS, WE_REFS, ConversationView, conversation_table,
-                   conversation_views, message_table)
+from .data import (
+    MESSAGE_LABELS,
+    SOCIAL_REFS,
+    ConversationView,
+    conversation_table,
+    conversation_views,
+    message_table,
+)
 from .highlight import Span, neutralise, segments
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -239,8 +246,9 @@ def _graphs(views: list[ConversationView]) -> tuple[list[dict[str, str]], list[d
             by_cond.setdefault(v.condition, []).append(v)
     for cond, vs in sorted(by_cond.items()):
         addr = gr.merge([gr.address_graph(v.transcript) for v in vs])
-        team_results = [_team_result(v) for v in vs]
-        if all(r is not None for r in team_results):
+        maybe = [_team_result(v) for v in vs]
+        team_results = [r for r in maybe if r is not None]
+        if len(team_results) == len(maybe):
             # Token-level team scopes with evidence (analysis.teams) beat the message-level heuristic.
             we = gr.merge([gr.alliance_graph_from_edges(v.transcript, r.edges()) for v, r in zip(vs, team_results)])
             counts = [r.counts() for r in team_results]
@@ -290,10 +298,8 @@ def _mixed(msgs: pd.DataFrame, notes: list[str]) -> list[dict[str, str]]:
 
 def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list[str]) -> dict[str, Any] | None:
     """Negotiation outcomes per condition, for transcripts whose header carries a negotiation game."""
-    try:
-        from analysis import negotiation
-    except ImportError:
-        return []
+    from analysis import negotiation
+
     rows = []
     for v in views:
         try:

@@ -19,7 +19,6 @@ import pandas as pd
 from simulator.transcript import Transcript
 
 from ..labels.vocab import FLAGS, NAME_LISTS, REASONING_LABELS, STANCE
-from ..labels.vocab import REFS as WE_REFS
 from ..labels.vocab import SOCIAL as SOCIAL_REFS
 from ..stats import condition_label
 

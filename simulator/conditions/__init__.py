@@ -15,13 +15,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ScenarioError
 from ..scenario import AgentSpec, Scenario
-from ..validation import located
+from ..validation import Strict, located
 from ..yamlio import LocatedData, format_path, load_yaml_file
-from ..validation import Strict
 
 BUILTIN_DIR = Path(__file__).parent
 Target = Literal["identity", "system", "persona"]

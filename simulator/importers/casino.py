@@ -61,7 +61,8 @@ def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conve
         if not isinstance(d, dict) or not isinstance(d.get("chat_logs"), list):
             raise IngroupError(f"dialogue {i} has no 'chat_logs' list (not a CaSiNo file?)", file=str(path),
                                field=f"[{i}].chat_logs")
-        info = d.get("participant_info") if isinstance(d.get("participant_info"), dict) else {}
+        raw_info = d.get("participant_info")
+        info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         ids = list(dict.fromkeys(str(m.get("id", "")) for m in d["chat_logs"] if isinstance(m, dict)))
         names = list(dict.fromkeys([*sorted(info), *ids]))
         agents = [AgentInfo(name=n, provider="human", model="human", system_prompt=_prompt(info.get(n) or {}))

@@ -17,15 +17,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from ..errors import IngroupError
 from ..scenario import Scenario
 from ..transcript import AgentInfo, Header, Message
-from ..validation import located
+from ..validation import Strict, located
 from ..versions import package_versions
 from ._common import Conversation, source
-from ..validation import Strict
 
 FORMAT = "handmade"
 

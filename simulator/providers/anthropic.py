@@ -27,13 +27,12 @@ import os
 from typing import Any, Mapping
 
 import anthropic
-from anthropic.types import Message as AnthropicMessage
 from anthropic.resources.messages import AsyncMessages
+from anthropic.types import Message as AnthropicMessage
 
 from ..errors import ProviderError
 from ..scenario import AgentSpec, Sampling
-from . import _clients
-from . import DEFAULT_BASE_URLS
+from . import DEFAULT_BASE_URLS, _clients
 from ._errors import ErrorContext, token_count
 from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
 

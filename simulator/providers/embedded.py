@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import importlib.util
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -234,7 +233,7 @@ def rendered_system_prompt(llama: Any, system: str) -> str | None:
     # Built as Llama.__init__ builds the handler it formats every call with.
     formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(llama.token_eos()),
                                     bos_token=token_text(llama.token_bos()))
-    prompt = formatter(messages=_messages(system, [Turn("user", _FIRST_TURN)])).prompt
+    prompt = formatter(messages=_messages(system, [Turn("user", _FIRST_TURN)])).prompt  # type: ignore[arg-type]  # llama_cpp types messages as TypedDicts
     cut = prompt.find(_FIRST_TURN)
     return prompt[:cut] if cut >= 0 else None
 

@@ -20,8 +20,7 @@ import httpx2
 import openai
 
 from ..scenario import AgentSpec, Sampling
-from . import _clients
-from . import DEFAULT_BASE_URLS
+from . import DEFAULT_BASE_URLS, _clients
 from ._errors import ErrorContext, token_count
 from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
 

@@ -36,8 +36,18 @@ from typing import TYPE_CHECKING, Iterator, Pattern
 if TYPE_CHECKING:
     from ..doc import Doc
 
-from .words import (_WORD_CHAR, FOLD_FIXES, Need, _closing, required_words, spaced, split_alternatives, split_group, start_words,
-                    word_set)
+from .words import (
+    _WORD_CHAR,
+    FOLD_FIXES,
+    Need,
+    _closing,
+    required_words,
+    spaced,
+    split_alternatives,
+    split_group,
+    start_words,
+    word_set,
+)
 
 _MAX_LEN = 8  # longer start literals are cut: more selective, and still exact as prefixes
 _MAX_N = 32  # beyond this many alternatives the literals are shortened
@@ -320,6 +330,7 @@ class Anchored:
                 p = m.start() + 1
             return out
         lits = self.ascii_lits if finder.ascii else self.lits
+        assert lits is not None  # ascii_lits is None only when lits is, handled above
         if len(lits) == 1:
             return finder.positions(lits[0])
         return finder.positions_any(lits)

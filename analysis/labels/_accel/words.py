@@ -106,12 +106,13 @@ def _product(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
 
 
 def _seq_texts(items, icase: bool) -> _Texts:
-    out: frozenset[str] | None = frozenset({""})
+    out: frozenset[str] = frozenset({""})
     for op, av in items:
         el = _texts(op, av, icase)
-        out = _product(out, el if el is not None else frozenset({UNK}))
-        if out is None:
+        grown = _product(out, el if el is not None else frozenset({UNK}))
+        if grown is None:
             return None
+        out = grown
     return out
 
 
@@ -182,6 +183,7 @@ def _texts(op, av, icase: bool) -> _Texts:
             if acc is None:
                 out2 = None
                 break
+            assert out2 is not None  # the loop runs only while it is a set
             out2 |= acc
         if out2 is not None and len(out2) <= _CAP:
             return frozenset(out2)
