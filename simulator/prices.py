@@ -1,13 +1,16 @@
 """A small price table for plan estimates: US dollars per million tokens, (input, output).
 
-List prices of the vendors' public pages as of mid-2025, for the models scenarios here name. They only
-feed ``ingroup sweep --dry-run`` estimates and the progress bar; check your vendor before budgeting. A sweep
-file can add or override entries under ``prices:``. Models not listed (and not local) show cost "?".
+List prices of the vendors' public pages (:data:`PRICES_SOURCE`) as of :data:`PRICES_AS_OF`, for the models
+scenarios here name. They only feed ``ingroup sweep --dry-run`` estimates and the progress bar; check your
+vendor before budgeting. A sweep file can add or override entries under ``prices:``. A model not listed
+(and not local) has no price: the plan says so and totals the models it can price.
 Matching is by longest prefix of the model name, so dated snapshots (``gpt-4o-2024-08-06``) match.
 """
 
 from __future__ import annotations
 
+PRICES_AS_OF = "2025-06"
+PRICES_SOURCE = "openai.com/api/pricing and anthropic.com/pricing (standard tier, no batch or cache discounts)"
 PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
     "gpt-4o": (2.50, 10.00),

@@ -499,14 +499,23 @@ class PlanSummary:
         return sum(p.calls for p in self.providers)
 
     @property
-    def cost_usd(self) -> float | None:
-        costs = [p.cost_usd for p in self.providers]
-        return None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
+    def cost_usd(self) -> float:
+        """The estimated cost of the models with a known price (see :attr:`unpriced`)."""
+        return round(sum(p.cost_usd for p in self.providers if p.cost_usd is not None), 4)
+
+    @property
+    def unpriced(self) -> list[str]:
+        """``provider:model`` of the models the price table does not know: not in :attr:`cost_usd`."""
+        return [f"{p.provider}:{p.model}" for p in self.providers if p.cost_usd is None]
 
     def to_dict(self) -> dict[str, Any]:
+        from .prices import PRICES_AS_OF, PRICES_SOURCE
+
         return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,
                 "factors": self.factors, "bounded": self.bounded, "calls": self.calls,
-                "cost_usd": self.cost_usd, "providers": [p.__dict__ for p in self.providers]}
+                "cost_usd": self.cost_usd, "unpriced_models": self.unpriced,
+                "prices": {"as_of": PRICES_AS_OF, "source": PRICES_SOURCE},
+                "providers": [p.__dict__ for p in self.providers]}
 
 
 def _speakers(s: Scenario, seed: int, assumed: int) -> tuple[list[str], bool]:

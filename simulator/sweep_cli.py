@@ -36,13 +36,19 @@ def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12) -> No
         cost = "?" if p.cost_usd is None else f"${p.cost_usd:,.4f}"
         table.add_row(p.provider, terminal_safe(p.model), str(p.runs), str(p.calls), f"{p.prompt_tokens:,}",
                       f"{p.completion_tokens:,}", cost)
-    total = "?" if plan.cost_usd is None else f"${plan.cost_usd:,.4f}"
+    total = f"${plan.cost_usd:,.4f}" + (" + ?" if plan.unpriced else "")
     table.add_row("total", "", str(plan.runs), str(plan.calls), f"{sum(p.prompt_tokens for p in plan.providers):,}",
                   f"{sum(p.completion_tokens for p in plan.providers):,}", total, style="bold")
     console.print(table)
     bound = "upper bounds from the turn caps" if plan.bounded else "assumed lengths (some runs have no turn cap)"
+    from .prices import PRICES_AS_OF, PRICES_SOURCE
+
     console.print(f"calls are {bound}; tokens assume ~4 characters per token and replies of the sweep's "
-                  "estimate.tokens_per_message; prices: simulator/prices.py", highlight=False)
+                  f"estimate.tokens_per_message; list prices as of {PRICES_AS_OF} from {PRICES_SOURCE} "
+                  "(simulator/prices.py)", highlight=False)
+    if plan.unpriced:
+        console.print(f"[yellow]no price known for[/] {terminal_safe(', '.join(plan.unpriced))}: the total leaves "
+                      "them out; give their prices under prices: in the sweep file", highlight=False)
     for rid in run_ids[:show_runs]:
         console.print(f"  {rid}", highlight=False)
     if plan.runs > show_runs:

@@ -356,3 +356,24 @@ def test_a_sweep_too_large_to_run_is_refused_at_once_with_the_count():
             plan()
         assert "100,000 runs" in str(exc.value) and f"{MAX_CALLS:,}" in str(exc.value)
     assert time.process_time() - start < 1.0
+
+
+def test_a_model_without_a_price_is_named_and_the_rest_is_still_totalled(tmp_path: Path):
+    from conftest import run_cli
+
+    from simulator.prices import PRICES_AS_OF
+
+    base = tmp_path / "base.yaml"
+    base.write_text("name: b\ntask: t\nagents:\n"
+                    "  - {name: A, provider: openai, model: gpt-4o, base_url: 'http://127.0.0.1:9/v1'}\n"
+                    "  - {name: B, provider: openai, model: house-model-7b, base_url: 'http://127.0.0.1:9/v1'}\n"
+                    "opening: {speaker: A, text: hi}\nstop: {max_turns: 5}\n")
+    (tmp_path / "w.yaml").write_text("name: w\nscenario: base.yaml\nrepetitions: 3\nfactors: {x: {levels: {a: {}}}}\n")
+    plan = plan_sweep(load_sweep(tmp_path / "w.yaml"))
+    assert plan.unpriced == ["openai:house-model-7b"]
+    assert plan.cost_usd > 0  # gpt-4o's share, not null
+    data = plan.to_dict()
+    assert data["unpriced_models"] == ["openai:house-model-7b"] and data["prices"]["as_of"] == PRICES_AS_OF
+    r = run_cli("sweep", str(tmp_path / "w.yaml"), "--dry-run")
+    assert r.returncode == 0 and "no price known for openai:house-model-7b" in " ".join(r.stdout.split())
+    assert f"as of {PRICES_AS_OF}" in " ".join(r.stdout.split())
