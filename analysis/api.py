@@ -145,6 +145,13 @@ def with_setup(t: Transcript, scenario: Scenario | None = None, teams: Mapping[s
     return t.model_copy(update={"header": header})
 
 
+def design_of(t: Transcript) -> str:
+    """The design a transcript belongs to: its sweep, else its scenario's name. Runs of two designs that
+    share a cell name are different conditions."""
+    meta = (t.header.scenario or {}).get("metadata") or {}
+    return str(meta.get("sweep") or t.header.scenario_name or "(unnamed)")
+
+
 def conversation_key(t: Transcript) -> str:
     """The name of a conversation in the tables: its path relative to the folder read (``Transcript.key``),
     else its file stem, or its run id for transcripts in memory."""
@@ -248,7 +255,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             msg_rows.append(row)
         measures = conversation_measures([m.speaker for m in t.messages], labs)
         conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
-                          "condition": condition_label(t.header.condition), "complete": t.complete, **measures,
+                          "design": design_of(t), "condition": condition_label(t.header.condition),
+                          "complete": t.complete, **measures,
                           "analyzer_version": version})
         info = {a.name: a for a in t.header.agents}
         for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():

@@ -313,3 +313,20 @@ def test_unknown_grouping_factor_is_a_clear_error(seed_transcripts: Path):
     r = run_cli("report", str(seed_transcripts), "--by", "identity", "--out", str(seed_transcripts / "x.html"))
     assert r.returncode == 2 and "no transcript has a condition factor 'identity'" in r.stderr
     assert "Traceback" not in r.stderr and not (seed_transcripts / "x.html").exists()
+
+
+def test_two_scenarios_are_two_conditions_not_one(tmp_path: Path):
+    import json as _json
+
+    from analysis.report.builder import build_report
+    from simulator.run import run_scenario
+
+    for name in ("alpha", "beta"):
+        f = tmp_path / f"{name}.yaml"
+        f.write_text(_json.dumps({"name": name, "task": "win", "opening": {"speaker": "A", "text": "hi"},
+                                  "agents": [{"name": "A", "provider": "scripted", "model": "s", "lines": ["we"]},
+                                             {"name": "B", "provider": "scripted", "model": "s", "lines": ["ok"]}],
+                                  "stop": {"max_turns": 3}}))
+        run_scenario(f, tmp_path / "out")
+    result = build_report(tmp_path / "out", None)
+    assert sorted(set(result.conversations["condition"])) == ["alpha: (single condition)", "beta: (single condition)"]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from simulator.transcript import Transcript
 
+from ..api import design_of
 from ..labels.vocab import FLAGS, NAME_LISTS, REASONING_LABELS, STANCE
 from ..labels.vocab import SOCIAL as SOCIAL_REFS
 from ..stats import condition_label
@@ -204,6 +205,9 @@ def conversation_views(transcripts: list[Transcript], analysis: Any | None, *,
     per = analysis if isinstance(analysis, list) else [analysis] * len(transcripts)
     grouped: dict[int, tuple[dict, dict, dict]] = {}
     views = []
+    # Runs of different designs that share a cell name (two scenarios run once each, two sweeps with the
+    # same factors) are different conditions: their labels carry the design's name.
+    several = len({design_of(t) for t in transcripts}) > 1
     for t, a in zip(transcripts, per):
         if id(a) not in grouped:
             grouped[id(a)] = (_group(getattr(a, "tokens", None)), _group(getattr(a, "messages", None)),
@@ -239,6 +243,8 @@ def conversation_views(transcripts: list[Transcript], analysis: Any | None, *,
         outcome = str(outcome) if _is_set(outcome) else "none"
         cond = t.header.condition or {}
         label = (f"{by}={cond.get(by, '(unset)')}" if by else condition_label(cond))
+        if several:
+            label = f"{design_of(t)}: {label}"
         views.append(ConversationView(t.header.run_id, t, label, mviews, outcome, measures))
     return views
 
