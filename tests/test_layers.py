@@ -67,3 +67,15 @@ def test_help_imports_no_analyzer_model_or_orchestration_code():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_packages_public_names_all_resolve_and_load_lazily():
+    code = (
+        "import sys, simulator, analysis\n"
+        "light = not any(m in sys.modules for m in ('pandas', 'autogen_agentchat', 'analysis.labels'))\n"
+        "names = [getattr(simulator, n) for n in simulator.__all__] + [getattr(analysis, n) for n in analysis.__all__]\n"
+        "print(light, len(names), callable(analysis.analyze), analysis.stats.__name__)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["True", "42", "True", "analysis.stats"]
