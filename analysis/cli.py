@@ -252,7 +252,7 @@ _ASSEMBLED: list[typer.Typer] = []
 
 def _other_claims(text: str, declared: Any) -> list[str]:
     # Imported when an interviewer first asks: the rule sets stay out of `ingroup --help`.
-    from .identity_sweep import other_claims
+    from .studies.identity_sweep import other_claims
 
     return other_claims(text, declared)
 

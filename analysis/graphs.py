@@ -135,7 +135,7 @@ def is_multi_agent(transcript: Transcript) -> bool:
 
 
 def alliance_graph_from_edges(transcript: Transcript, edges: dict[tuple[str, str], int]) -> nx.Graph:
-    """Undirected "we" graph from (speaker, included agent) -> count pairs, e.g. ``analysis.teams``'
+    """Undirected "we" graph from (speaker, included agent) -> count pairs, e.g. ``analysis.studies.teams``'
     ``TeamResult.edges()``; nodes carry their assigned team."""
     g = nx.Graph()
     for a in transcript.header.agents:

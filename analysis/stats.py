@@ -281,7 +281,7 @@ def condition_label(condition: dict | None) -> str:
 
 def negotiation_outcomes(frame: pd.DataFrame, *, by: str = "condition", n_boot: int = DEFAULT_BOOT,
                          seed: int = 0) -> pd.DataFrame:
-    """Negotiation outcomes per condition from a per-conversation frame (``analysis.negotiation``'s
+    """Negotiation outcomes per condition from a per-conversation frame (``analysis.studies.negotiation``'s
     ``NegotiationResult.row()``: ``outcome``, ``agreement``, ``walk_away``, ``joint_points``, ``points1``...).
 
     Long format like :func:`means_by_condition`: the agreement and walk-away shares (means of 0/1) and mean

@@ -95,8 +95,8 @@ def resume_ms_per_finished(tmp: Path, n: int = 2000) -> float:
     """CPU per finished transcript of what a resumed sweep does before it runs anything."""
     import dataclasses
 
+    from simulator.conversation.orchestrator import _header
     from simulator.executor import ExecOptions, Executor, survey
-    from simulator.orchestrator import _header
     from simulator.providers.base import Provenance
     from simulator.sweep import expand, load_sweep
     from simulator.sweep_cli import _run_cost, check_out_dir

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from simulator.conversation.orchestrator import RUNTIMES, RunSpec  # noqa: E402
 from simulator.executor import ExecOptions, Executor  # noqa: E402
-from simulator.orchestrator import RUNTIMES, RunSpec  # noqa: E402
 from simulator.providers.base import Completion, Turn  # noqa: E402
 from simulator.scenario import AgentSpec, Sampling, load_scenario_text  # noqa: E402
 

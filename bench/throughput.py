@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import openai  # noqa: E402
 
 from bench._server import ServerProcess  # noqa: E402
+from simulator.conversation.orchestrator import RunSpec  # noqa: E402
 from simulator.executor import ExecOptions, Executor  # noqa: E402
-from simulator.orchestrator import RunSpec  # noqa: E402
 from simulator.providers import make_provider  # noqa: E402
 from simulator.providers._clients import http_client  # noqa: E402
 from simulator.scenario import load_scenario_text  # noqa: E402

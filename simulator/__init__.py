@@ -16,7 +16,7 @@ _EXPORTS = {
     "Sweep": "simulator.sweep", "load_sweep": "simulator.sweep", "expand": "simulator.sweep",
     "plan_sweep": "simulator.sweep",
     # running
-    "run_scenario": "simulator.run", "RunSpec": "simulator.orchestrator", "run_conversation": "simulator.orchestrator",
+    "run_scenario": "simulator.run", "RunSpec": "simulator.conversation.orchestrator", "run_conversation": "simulator.conversation.orchestrator",
     "Executor": "simulator.executor", "ExecOptions": "simulator.executor", "make_provider": "simulator.providers",
     # transcripts
     "Transcript": "simulator.transcript", "Header": "simulator.transcript", "Message": "simulator.transcript",

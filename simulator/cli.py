@@ -23,7 +23,7 @@ TeamAlias = Annotated[Optional[str], typer.Option(
 
 def runtime_choice(runtime: str | None, team: str | None) -> str:
     """The --runtime value, taking the deprecated --team spelling with a warning."""
-    from .orchestrator import RUNTIMES
+    from .conversation.orchestrator import RUNTIMES
 
     if team is not None:
         err_console.print("[yellow]warning:[/] --team is deprecated; use --runtime (team means an agent's side)",

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from .errors import IngroupError
-from .files import ensure_subdir
-from .orchestrator import (
+from .conversation.orchestrator import (
     ConversationResult,
     ProviderFactory,
     RunSpec,
@@ -27,6 +25,8 @@ from .orchestrator import (
     run_conversation,
     shared_scenario_records,
 )
+from .errors import IngroupError
+from .files import ensure_subdir
 from .providers._clients import client_pool
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
@@ -55,7 +55,7 @@ class ExecOptions:
     """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
     fsync: bool = True
     runtime: Runtime = "sequential"
-    """How each conversation runs on autogen-agentchat (``simulator.orchestrator.RUNTIMES``)."""
+    """How each conversation runs on autogen-agentchat (``simulator.conversation.orchestrator.RUNTIMES``)."""
     workers: int = 1
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over

@@ -30,7 +30,7 @@ def register_claim_detector(detector: ClaimDetector) -> None:
 def claim_detector() -> ClaimDetector:
     if not _DETECTOR:
         raise ProviderError("a scripted line with 'when: claimed_other' needs an identity-claim detector: run "
-                            "through the ingroup command, or call analysis.identity_sweep.install() first")
+                            "through the ingroup command, or call analysis.studies.identity_sweep.install() first")
     return _DETECTOR[0]
 
 

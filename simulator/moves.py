@@ -1,7 +1,7 @@
 """Move lines of game protocols: a line that opens with a move word (``Walk-Away``, ``Accept-Deal``,
 ``Submit-Deal: food=1, ...``), possibly after Markdown decoration (``**``, ``-``, ``>``). One definition for the
 stop rule that ends a game on a move (``phrase`` with ``move: true``) and for the scorer that replays the moves
-(``analysis.negotiation``), so a game never ends on a line the scorer does not count ("I will never
+(``analysis.studies.negotiation``), so a game never ends on a line the scorer does not count ("I will never
 Walk-Away" is not a move).
 """
 

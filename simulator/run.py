@@ -7,10 +7,10 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .conversation.orchestrator import ProviderFactory, RunSpec
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
 from .interview import fill_official_names
-from .orchestrator import ProviderFactory, RunSpec
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
 from .seeds import pick_seed
 

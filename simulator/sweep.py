@@ -19,14 +19,14 @@ from typing import Any, Iterator, Literal
 from pydantic import Field, ValidationError
 
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
+from .conversation.orchestrator import RunSpec
+from .conversation.turns import Schedule
 from .errors import ScenarioError
 from .executor import RUN_ID, Limits
-from .orchestrator import RunSpec
 from .prices import cost_of
 from .run import resolve
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
 from .seeds import named_seed, repetition_seed
-from .turns import Schedule
 from .validation import Strict
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 

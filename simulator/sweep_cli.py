@@ -15,8 +15,8 @@ from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
 
 if TYPE_CHECKING:
+    from .conversation.orchestrator import RunSpec
     from .executor import Survey
-    from .orchestrator import RunSpec
     from .sweep import PlanSummary, Sweep
 
 console = Console()

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from analysis import identity_sweep
+from analysis.studies import identity_sweep
 from bench import identityserver
 from bench.identityserver import Persona
 from simulator.errors import ScenarioError

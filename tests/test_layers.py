@@ -51,7 +51,7 @@ def test_the_app_has_every_verb_once():
 def test_help_imports_no_analyzer_model_or_orchestration_code():
     # `ingroup --help` and every verb's --help build the app only: no rule sets compiled, no autogen,
     # no pandas. (What it costs is in the README's measured figures.)
-    heavy = ["analysis.labels", "analysis.api", "analysis.report", "simulator.orchestrator", "simulator.sweep",
+    heavy = ["analysis.labels", "analysis.api", "analysis.report", "simulator.conversation.orchestrator", "simulator.sweep",
              "autogen_agentchat", "pandas", "llama_cpp"]
     code = (
         "import sys\n"

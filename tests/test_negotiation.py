@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.negotiation import Game, negotiation_frame, parse_moves, score, score_transcript
+from analysis.studies.negotiation import Game, negotiation_frame, parse_moves, score, score_transcript
+from simulator.conversation.orchestrator import RunSpec
 from simulator.executor import ExecOptions, Executor
-from simulator.orchestrator import RunSpec
 from simulator.providers import make_provider
 from simulator.scenario import load_scenario
 
@@ -77,7 +77,7 @@ def test_scores_a_run_of_the_scenario_file(tmp_path: Path, alex, sam, outcome, p
 def test_the_game_ends_only_on_a_move_line_the_scorer_reads(tmp_path):
     import asyncio
 
-    from simulator.orchestrator import RunSpec, run_conversation
+    from simulator.conversation.orchestrator import RunSpec, run_conversation
     from simulator.providers.scripted import ScriptedProvider
     from simulator.scenario import load_scenario
     from simulator.transcript import read_transcript

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
+from simulator.conversation.orchestrator import RunSpec, run_conversation
 from simulator.executor import ExecOptions, Executor, transcript_state
-from simulator.orchestrator import RunSpec, run_conversation
 from simulator.providers.base import Completion, TransientError, Turn
 from simulator.providers.scripted import ScriptedProvider
 from simulator.retry import RetryPolicy

@@ -16,9 +16,9 @@ from conftest import run_cli
 
 from bench import loadserver
 from bench.loadserver import REASONING_TEXT
+from simulator.conversation.orchestrator import run_conversation
 from simulator.errors import ProviderError, ScenarioError
 from simulator.executor import ExecOptions, Executor
-from simulator.orchestrator import run_conversation
 from simulator.provenance import same_model, served_model, substituted_agents
 from simulator.providers import Turn, make_provider
 from simulator.providers.base import Completion

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from analysis import identity_probe, teams
+from analysis.studies import identity_probe, teams
+from simulator.conversation.orchestrator import RunSpec
 from simulator.executor import ExecOptions, Executor
-from simulator.orchestrator import RunSpec
 from simulator.providers import make_provider
 from simulator.scenario import embedded_variant, load_scenario
 

@@ -15,11 +15,11 @@ from autogen_agentchat.base import Team
 from autogen_agentchat.conditions import MaxMessageTermination, TextMentionTermination
 from autogen_agentchat.messages import TextMessage
 
+from simulator.conversation.orchestrator import RunSpec, run_conversation
+from simulator.conversation.stops import AllOf, AnyOf
 from simulator.executor import ExecOptions, Executor, _worker_context
-from simulator.orchestrator import RunSpec, run_conversation
 from simulator.retry import RetryPolicy
 from simulator.scenario import load_scenario_text
-from simulator.stops import AllOf, AnyOf
 from simulator.transcript import read_transcript
 from tests.test_orchestrator import BASE as TWO
 from tests.test_orchestrator import Recorder
@@ -97,11 +97,11 @@ def test_unknown_team_is_refused_before_anything_is_written(tmp_path):
 
 
 def test_sequential_team_is_an_autogen_team_and_runs_once_at_a_time():
-    from simulator.agent import ProviderAgent
+    from simulator.conversation.agent import ProviderAgent
+    from simulator.conversation.stops import build_termination
+    from simulator.conversation.team import SequentialTeam
+    from simulator.conversation.turns import Schedule
     from simulator.providers.scripted import ScriptedProvider
-    from simulator.stops import build_termination
-    from simulator.team import SequentialTeam
-    from simulator.turns import Schedule
 
     s = load_scenario_text(CASES["max_turns"])
     agents = [ProviderAgent(a, ScriptedProvider(a)) for a in s.agents]

@@ -249,11 +249,11 @@ def _graphs(views: list[ConversationView]) -> tuple[list[dict[str, str]], list[d
         maybe = [_team_result(v) for v in vs]
         team_results = [r for r in maybe if r is not None]
         if len(team_results) == len(maybe):
-            # Token-level team scopes with evidence (analysis.teams) beat the message-level heuristic.
+            # Token-level team scopes with evidence (analysis.studies.teams) beat the message-level heuristic.
             we = gr.merge([gr.alliance_graph_from_edges(v.transcript, r.edges()) for v, r in zip(vs, team_results)])
             counts = [r.counts() for r in team_results]
             within, cross = sum(c["team"] for c in counts), sum(c["cross"] for c in counts)
-            other, source = sum(c["unresolved"] for c in counts), "analysis.teams (token scopes)"
+            other, source = sum(c["unresolved"] for c in counts), "analysis.studies.teams (token scopes)"
         else:
             we = gr.merge([gr.we_alliance_graph(v.transcript, [m.index for m in v.messages if m.social_we])
                            for v in vs])
@@ -273,7 +273,7 @@ def _team_result(v: ConversationView) -> Any | None:
     if len({a.team for a in v.transcript.header.agents if a.team}) < 2:
         return None
     try:
-        from analysis import teams
+        from analysis.studies import teams
     except ImportError:
         return None
     return teams.analyze_transcript(v.transcript.path)
@@ -298,7 +298,7 @@ def _mixed(msgs: pd.DataFrame, notes: list[str]) -> list[dict[str, str]]:
 
 def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list[str]) -> dict[str, Any] | None:
     """Negotiation outcomes per condition, for transcripts whose header carries a negotiation game."""
-    from analysis import negotiation
+    from analysis.studies import negotiation
 
     rows = []
     for v in views:
@@ -324,7 +324,7 @@ def _negotiation(views: list[ConversationView], opts: ReportOptions, notes: list
 
 def _identity(transcripts: list[Transcript], opts: ReportOptions) -> dict[str, Any] | None:
     """The identity sweep's table (models x claimed identities) with the hidden-prompt flag, for battery runs."""
-    from .. import identity_sweep
+    from ..studies import identity_sweep
 
     frame = identity_sweep.answers_frame(transcripts)
     if frame.empty:

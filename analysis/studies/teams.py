@@ -23,7 +23,7 @@ import pandas as pd
 
 from simulator.transcript import Transcript, read_transcript
 
-from .api import label_transcript
+from ..api import label_transcript
 
 Scope = str  # "team", "cross" or "unresolved"
 

@@ -32,8 +32,8 @@ from typing import Any, Iterable, Sequence
 
 from simulator.transcript import Transcript
 
-from .labels.doc import make_doc
-from .labels.identity import creator_of, identity_claim, other_identity_claims
+from ..labels.doc import make_doc
+from ..labels.identity import creator_of, identity_claim, other_identity_claims
 
 MARGIN_TOKENS = 20
 """Prompt tokens above the reference, or above the model's own minimum for the same prompt, that count as a

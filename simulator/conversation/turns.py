@@ -16,8 +16,8 @@ from autogen_agentchat.teams import RoundRobinGroupChat
 from autogen_agentchat.teams._group_chat._events import GroupChatTermination
 from autogen_agentchat.teams._group_chat._round_robin_group_chat import RoundRobinGroupChatManager
 
+from ..scenario import TurnOrder
 from .messages import AgentStopped
-from .scenario import TurnOrder
 
 
 class Schedule:

@@ -20,15 +20,15 @@ from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, Tex
 from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
 
-from .errors import ProviderError
+from ..errors import ProviderError
+from ..providers.base import Provider, TransientError, Turn
+from ..providers.scripted import ScriptExhausted
+from ..reasoning import split_think_tags
+from ..retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
+from ..scenario import AgentSpec, Sampling
+from ..secrets import redact
+from ..transcript import CallRecord, now_iso
 from .messages import AgentStopped, StopKind
-from .providers.base import Provider, TransientError, Turn
-from .providers.scripted import ScriptExhausted
-from .reasoning import split_think_tags
-from .retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
-from .scenario import AgentSpec, Sampling
-from .secrets import redact
-from .transcript import CallRecord, now_iso
 
 
 class ProviderAgent(BaseChatAgent):

@@ -1,7 +1,7 @@
 """The messages ingroup adds to autogen-agentchat's, for what passes between agent, team and orchestrator.
 
 A model's reply travels as autogen's ``TextMessage``, and its call record (tokens, reasoning, where the call
-went) is handed over typed by :meth:`simulator.agent.ProviderAgent.take_call`. An agent that cannot speak
+went) is handed over typed by :meth:`simulator.conversation.agent.ProviderAgent.take_call`. An agent that cannot speak
 ends the conversation with :class:`AgentStopped`, a ``StopMessage`` (so ``StopMessageTermination`` ends the
 run) that says why in typed fields: no text is parsed back.
 """

@@ -17,25 +17,25 @@ from typing import Any, Callable, Iterator, Literal
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
 
+from ..providers.base import Provenance, Provider
+from ..retry import RateLimiter, RetryPolicy
+from ..scenario import AgentSpec, Sampling, Scenario
+from ..secrets import public_url, redact, redact_data, redact_headers, redact_strings
+from ..seeds import pick_seed, repetition_seed
+from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
+from ..versions import package_versions
 from .agent import ProviderAgent
 from .messages import AgentStopped
-from .providers.base import Provenance, Provider
-from .retry import RateLimiter, RetryPolicy
-from .scenario import AgentSpec, Sampling, Scenario
-from .secrets import public_url, redact, redact_data, redact_headers, redact_strings
-from .seeds import pick_seed, repetition_seed
 from .stops import build_termination
 from .team import SequentialTeam
-from .transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from .turns import Schedule, ScheduledGroupChat
-from .versions import package_versions
 
 ProviderFactory = Callable[[AgentSpec], Provider]
 Runtime = Literal["sequential", "group-chat"]
 """How a conversation runs on autogen-agentchat (``--runtime``): ``SequentialTeam`` in process, or
 ``RoundRobinGroupChat`` on the agent runtime. "Team" elsewhere means an agent's side."""
 RUNTIMES: tuple[Runtime, ...] = ("sequential", "group-chat")
-"""``sequential``: :class:`~simulator.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
+"""``sequential``: :class:`~simulator.conversation.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
 RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans; same transcripts, more CPU per turn."""
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
 

@@ -1,7 +1,7 @@
 """The default team: an autogen-agentchat ``Team`` that runs its participants in turn, in the caller's task.
 
-It keeps the contract of ``RoundRobinGroupChat`` driven by a :class:`~simulator.turns.Schedule` (the
-``group-chat`` team, ``simulator.turns.ScheduledGroupChat``, kept for anyone who wants autogen-core's runtime
+It keeps the contract of ``RoundRobinGroupChat`` driven by a :class:`~simulator.conversation.turns.Schedule` (the
+``group-chat`` team, ``simulator.conversation.turns.ScheduledGroupChat``, kept for anyone who wants autogen-core's runtime
 and its OpenTelemetry spans):
 
 - every participant receives the task messages, and, when asked to speak, every message said since its own

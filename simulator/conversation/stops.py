@@ -12,9 +12,9 @@ from autogen_agentchat.base import TerminatedException, TerminationCondition
 from autogen_agentchat.conditions import MaxMessageTermination, StopMessageTermination
 from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, BaseTextChatMessage, StopMessage
 
+from ..moves import phrase_as_move
+from ..scenario import PhraseStop, StopRules
 from .messages import AgentStopped, StopKind
-from .moves import phrase_as_move
-from .scenario import PhraseStop, StopRules
 
 
 class PhraseTermination(TerminationCondition):
