@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from simulator.run import run_scenario
+from simulator.run import arun_scenario, run_scenario
 from simulator.transcript import Transcript, iter_transcripts, read_transcript
 
 from . import graphs, stats
@@ -51,10 +51,6 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
     without calling any model. ``out`` defaults to ``transcripts/<sweep name>`` as on the command line.
     """
     from simulator import sweep as sw
-
-    if hasattr(sw, "run_sweep"):  # prefer the sweep module's own entry point once it has one
-        return sw.run_sweep(file, out, embedded=embedded, max_turns=max_turns, concurrency=concurrency,
-                            retry_failed=retry_failed, dry_run=dry_run)
     from simulator.sweep_cli import execute
 
     spec = sw.load_sweep(file)
@@ -66,5 +62,12 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
                    make_provider=make_provider, workers=workers, runtime=runtime)
 
 
-__all__ = ["run_scenario", "run_sweep", "load_transcripts", "read_transcript", "analyze", "build_report",
+async def arun_sweep(file: str | Path, out: str | Path | None = None, **kwargs: Any) -> Any:
+    """:func:`run_sweep` as an awaitable (a notebook's loop keeps running while the sweep does)."""
+    import asyncio
+
+    return await asyncio.to_thread(run_sweep, file, out, **kwargs)
+
+
+__all__ = ["run_scenario", "arun_scenario", "run_sweep", "arun_sweep", "load_transcripts", "read_transcript", "analyze", "build_report",
            "ReportResult", "stats", "graphs"]

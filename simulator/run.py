@@ -6,7 +6,9 @@ import asyncio
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from .blocking import run_blocking
 from .conversation.orchestrator import ProviderFactory, RunSpec
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
@@ -58,4 +60,9 @@ def run_scenario(path: str | Path, out: str | Path = "transcripts", *, embedded:
     runs = plan_runs(scenario, str(path))
     executor = Executor(out, make_provider or default_provider_factory(), options)
     with folder_locked(out, shared=True):
-        return asyncio.run(executor.run(runs))
+        return run_blocking(lambda: executor.run(runs))
+
+
+async def arun_scenario(path: str | Path, out: str | Path = "transcripts", **kwargs: Any) -> list[RunOutcome]:
+    """:func:`run_scenario` as an awaitable (a notebook's loop keeps running while the conversations do)."""
+    return await asyncio.to_thread(run_scenario, path, out, **kwargs)

@@ -188,10 +188,9 @@ def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, r
 
 def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
              make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
-    import asyncio
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from .blocking import run_blocking
     from .executor import ExecOptions, Executor, workers_for
     from .executor import survey as survey_of
     from .run import default_provider_factory
@@ -247,7 +246,7 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
     executor = Executor(out, make_provider or default_provider_factory(), options,
                         on_outcome=on_outcome, on_message=on_message, on_started=progress.start)
     try:
-        outcomes = asyncio.run(executor.run(runs, survey))
+        outcomes = run_blocking(lambda: executor.run(runs, survey))
     except KeyboardInterrupt:
         progress.stop()
         from .executor import transcript_state
