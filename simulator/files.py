@@ -66,7 +66,7 @@ def open_new(path: str | Path, *, binary: bool = False) -> IO:
     p = Path(path)
     try:
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o644)
-    except FileExistsError:
+    except FileExistsError:  # the caller decides what an existing file means (a transcript: kept, refused)
         raise
     except OSError as exc:
         raise os_error(exc, p) from None

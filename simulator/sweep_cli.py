@@ -17,6 +17,7 @@ from .files import ensure_dir, folder_locked, write_atomic
 if TYPE_CHECKING:
     from .conversation.orchestrator import RunSpec
     from .executor import Survey
+    from .scenario import AgentSpec
     from .sweep import PlanSummary, Sweep
 
 console = Console()
@@ -90,11 +91,9 @@ class _PlanKeys:
         s = run.scenario
         hit = self._cache.get(id(s))
         if hit is None or hit[0] is not s:
-            from .providers import effective_base_url
-            from .secrets import public_url
             from .transcript import plan_key
 
-            servers = {a.name: public_url(effective_base_url(a)) for a in s.agents}
+            servers = {a.name: _server(a) for a in s.agents}
             hit = self._cache[id(s)] = (s, plan_key(s.content_hash(), servers))
         return hit[1]
 
@@ -112,19 +111,24 @@ def _check_header(path: Path, r: RunSpec) -> None:
         break
 
 
-def _check_same_server(path: Path, header: dict, run: RunSpec) -> None:
-    # The scenario hash does not cover the environment: OPENAI_BASE_URL may now point at another server, and
-    # the resumed sweep would mix transcripts of two servers under one design.
+def _server(agent: "AgentSpec") -> str | None:
+    """Where an agent's requests go, as the header records it (``effective_base_url``)."""
     from .providers import effective_base_url
     from .secrets import public_url
 
+    return public_url(effective_base_url(agent))
+
+
+def _check_same_server(path: Path, header: dict, run: RunSpec) -> None:
+    # The scenario hash does not cover the environment: OPENAI_BASE_URL may now point at another server, and
+    # the resumed sweep would mix transcripts of two servers under one design.
     agents = {a.name: a for a in run.scenario.agents}
     for rec in header.get("agents") or []:
         was = rec.get("effective_base_url") if isinstance(rec, dict) else None
         spec = agents.get(str(rec.get("name"))) if isinstance(rec, dict) else None
         if was is None or spec is None:
             continue  # written before ingroup recorded it, or by an agent kind without a server
-        now = public_url(effective_base_url(spec))
+        now = _server(spec)
         if now != was:
             raise IngroupError(
                 f"{path.name} was made with agent {spec.name} on the server {was}, but it would now go to "

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import ROOT, SEED_FILES, run_cli
 
 from analysis.report.highlight import Span, neutralise, segments
 from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter
@@ -330,3 +330,22 @@ def test_two_scenarios_are_two_conditions_not_one(tmp_path: Path):
         run_scenario(f, tmp_path / "out")
     result = build_report(tmp_path / "out", None)
     assert sorted(set(result.conversations["condition"])) == ["alpha: (single condition)", "beta: (single condition)"]
+
+
+def test_labels_reach_transcripts_read_from_sub_folders(tmp_path: Path):
+    # The analyzers key conversations by their path below the folder read ("sub/egomaniac_1"): the viewer
+    # must find their labels by that key too, not only by file stem.
+    import re as _re
+
+    from analysis.report.builder import build_report
+    from simulator.importers.autogen_console import import_console_log
+    from simulator.scenario import load_scenario
+
+    if not SEED_FILES:
+        pytest.skip("../shared/data is not beside the project")
+    spec = load_scenario(ROOT / "scenarios" / "egomaniac.yaml")
+    (tmp_path / "sub").mkdir()
+    import_console_log(SEED_FILES[0], tmp_path / "sub", spec)
+    nested = build_report(tmp_path, None).html
+    flat = build_report(tmp_path / "sub", None).html
+    assert len(_re.findall(r'<span class="we we-', nested)) == len(_re.findall(r'<span class="we we-', flat)) > 0

@@ -89,9 +89,12 @@ def _analyze(transcripts: list[Transcript], task: str | None, notes: list[str],
     except ImportError:
         notes.append("The analyzers (analysis.api) are not installed: transcripts are shown without labels.")
         return None
-    stems = [Path(t.path).stem for t in transcripts]
-    if len(set(stems)) < len(stems):
-        # The token table keys rows by file stem; with repeated stems, analyze one transcript at a time.
+    from analysis.api import conversation_key
+
+    keys = [conversation_key(t) for t in transcripts]
+    if len(set(keys)) < len(keys):
+        # The tables key rows by conversation; where keys repeat (two sources with the same layout),
+        # analyze one transcript at a time.
         return [analyze([t], task=task, analyzer=analyzer) for t in transcripts]
     return analyze(transcripts, task=task, analyzer=analyzer)
 

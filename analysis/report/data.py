@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulator.transcript import Transcript
 
-from ..api import design_of
+from ..api import conversation_key, design_of
 from ..labels.vocab import FLAGS, NAME_LISTS, REASONING_LABELS, STANCE
 from ..labels.vocab import SOCIAL as SOCIAL_REFS
 from ..stats import condition_label
@@ -112,8 +112,10 @@ def _pick(df: pd.DataFrame, names: Iterable[str]) -> str | None:
 
 
 def _keys_for(t: Transcript) -> list[str]:
-    # The analyzers key rows by path, run id, file stem ("conversation") or file name, depending on the table.
-    return [str(t.path), str(Path(t.path).resolve()), t.header.run_id, Path(t.path).stem, t.file_name]
+    # The analyzers key rows by conversation (its path relative to the folder read), run id, path or file
+    # name, depending on the table.
+    return [conversation_key(t), str(t.path), str(Path(t.path).resolve()), t.header.run_id, Path(t.path).stem,
+            t.file_name]
 
 
 def _group(df: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
