@@ -41,6 +41,8 @@ DEFAULT_MANIFEST = ROOT / "tests" / "data" / "corpora.yaml"
 
 class Corpus(Strict):
 
+    """One labelled corpus of the evaluation manifest: its label file and transcripts."""
+
     description: str = ""
     labels: str | None = None
     transcripts: list[str] = []
@@ -60,10 +62,13 @@ class Corpus(Strict):
 
 class Manifest(Strict):
 
+    """The corpora ``ingroup evaluate`` scores (analysis/corpora.yaml or a user's file)."""
+
     corpora: dict[str, Corpus] = Field(min_length=1)
 
 
 def load_manifest(path: str | Path) -> tuple[Manifest, Path]:
+    """Read an evaluation manifest, with a located error when it is malformed."""
     loc = load_yaml_file(path)
     try:
         return Manifest.model_validate(loc.data), Path(path).resolve().parent
@@ -117,6 +122,7 @@ def evaluate_manifest(path: str | Path = DEFAULT_MANIFEST, names: list[str] | No
 
 
 def reports_json(reports: list[CorpusReport], skipped: list[str]) -> dict[str, Any]:
+    """The evaluation of every corpus as JSON-ready data, with the corpora that were skipped."""
     return {"corpora": {r.name: r.to_dict() for r in reports}, "skipped": skipped}
 
 

@@ -87,10 +87,12 @@ class Score:
 
     @classmethod
     def of(cls, c: Counter[str]) -> "Score":
+        """The score of a tally with ``tp``, ``fp`` and ``fn`` keys."""
         return prf(c["tp"], c["fp"], c["fn"])
 
 
 def prf(tp: int, fp: int, fn: int) -> Score:
+    """Precision, recall and F1 (0 where undefined) of true positives, false positives and false negatives."""
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
@@ -116,6 +118,8 @@ class TokenReport:
 
 @dataclass
 class Target:
+    """A published target for one metric, the value measured, and whether it was met."""
+
     metric: str
     target: float
     value: float | None
@@ -124,6 +128,8 @@ class Target:
 
 @dataclass
 class MappingRow:
+    """How one CaSiNo strategy label scores against the ingroup label it maps to, with the all-positive baseline."""
+
     casino: str
     ours: str
     score: Score
@@ -136,6 +142,8 @@ class MappingRow:
 
 @dataclass
 class CorpusReport:
+    """Everything ``ingroup evaluate`` measured on one labelled corpus: scores per label, the baselines, the targets."""
+
     name: str
     analyzer: str
     analyzer_version: str
@@ -177,11 +185,13 @@ class CorpusReport:
         return None
 
     def check(self, targets: dict[str, float]) -> None:
+        """Record, for each target metric, the measured value and whether it reaches the goal."""
         for metric, goal in targets.items():
             v = self.value(metric)
             self.targets.append(Target(metric, goal, v, v is not None and v >= goal))
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (``--json``)."""
         return asdict(self)
 
 

@@ -84,6 +84,8 @@ def we_alliance_graph(transcript: Transcript, social_we_messages: Iterable[int])
 
 @dataclass(frozen=True)
 class AllianceSummary:
+    """Social-"we" ties of an alliance graph, within teams, across teams and unassigned."""
+
     within_team: int
     """Social-"we" ties between agents of the same assigned team."""
     cross_team: int
@@ -93,11 +95,13 @@ class AllianceSummary:
 
     @property
     def cross_share(self) -> float:
+        """The share of team-assigned ties that cross teams (NaN when there are none)."""
         total = self.within_team + self.cross_team
         return self.cross_team / total if total else float("nan")
 
 
 def alliance_summary(g: nx.Graph) -> AllianceSummary:
+    """Count the weighted social-"we" ties of a graph by whether they stay within an assigned team."""
     within = cross = unassigned = 0
     for u, v, d in g.edges(data=True):
         tu, tv = g.nodes[u].get("team"), g.nodes[v].get("team")

@@ -84,9 +84,11 @@ class AnswerCache:
                         continue  # a cut-off last line from an interrupted run
 
     def get(self, key: str) -> str | None:
+        """The cached answer for a key, or None."""
         return self._data.get(key)
 
     def put(self, key: str, answer: str) -> None:
+        """Store an answer (appended to the cache file, so a crash loses at most the line being written)."""
         with self._lock:
             self._data[key] = answer
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,9 +122,11 @@ class JudgeAnalyzer:
 
     @property
     def version(self) -> str:
+        """The judge's identity in the labels: prompt version, provider and model."""
         return f"{PROMPT_VERSION}:{self.provider_kind}:{self.model}"
 
     def close(self) -> None:
+        """Close the provider's connections and the judge's event loop."""
         if self._provider is not None and self._loop is not None:
             self._loop.run_until_complete(self._provider.aclose())
         if self._loop is not None:
@@ -148,6 +152,7 @@ class JudgeAnalyzer:
         return self._provider
 
     def key(self, user: str) -> str:
+        """The cache key of one request: prompt version, provider, model, server, system prompt and user text."""
         h = hashlib.sha256()
         for part in (PROMPT_VERSION, self.provider_kind, self.model, self.base_url or "", SYSTEM_PROMPT, user):
             h.update(part.encode("utf-8"))
@@ -184,6 +189,7 @@ class JudgeAnalyzer:
         return answer
 
     def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels:
+        """Label one message by asking the model which referent each first-person-plural token has."""
         doc = make_doc(text)
         tokens = find_tokens(doc, ctx)  # the judge decides referents; finding the tokens is not a judgement call
         answer = self.ask(_user_prompt(text, ctx, tokens))

@@ -24,10 +24,12 @@ _DETECTOR: list[ClaimDetector] = []
 
 
 def register_claim_detector(detector: ClaimDetector) -> None:
+    """Install the identity-claim detector the conditional interviewer uses (the analysis layer provides it)."""
     _DETECTOR[:] = [detector]
 
 
 def claim_detector() -> ClaimDetector:
+    """The installed identity-claim detector; a clear error when none was installed."""
     if not _DETECTOR:
         raise ProviderError("a scripted line with 'when: claimed_other' needs an identity-claim detector: run "
                             "through the ingroup command, or call analysis.studies.identity_sweep.install() first")
@@ -84,4 +86,5 @@ def fill_official_names(scenario: Scenario) -> Scenario:
 
 
 def fill_claimed(text: str, claimed: str) -> str:
+    """A follow-up question with the identity the model just claimed filled in."""
     return text.replace(CLAIMED_IDENTITY, claimed)

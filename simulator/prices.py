@@ -46,6 +46,7 @@ def price_of(provider: str, model: str, extra: dict[str, tuple[float, float]] | 
 
 def cost_of(provider: str, model: str, prompt_tokens: int, completion_tokens: int,
             extra: dict[str, tuple[float, float]] | None = None) -> float | None:
+    """The cost in USD of one call from its token counts, or None when the model has no known price."""
     p = price_of(provider, model, extra)
     if p is None:
         return None

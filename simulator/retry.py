@@ -19,6 +19,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often and how long a provider call is retried: attempts, exponential back-off with full jitter, a cap, and a
+    per-attempt deadline."""
+
     max_attempts: int = 6
     base_s: float = 0.5
     cap_s: float = 30.0
@@ -26,6 +29,8 @@ class RetryPolicy:
     """Per-attempt deadline: a hung request becomes a retryable timeout."""
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before attempt ``attempt + 1``: the server's Retry-After if given (capped), else full
+        jitter."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.cap_s)
         # Full jitter: spreads retries of many conversations that failed together.
@@ -60,6 +65,8 @@ class RateLimiter:
 
 @dataclass
 class CallStats:
+    """What retrying one call took (attempts made), for the transcript's provenance."""
+
     attempts: int = 0
 
 
@@ -70,6 +77,8 @@ async def call_with_retry(
     rng: random.Random | None = None,
     stats: CallStats | None = None,
 ) -> T:
+    """Await ``fn`` under ``policy``: retry retryable provider errors and timeouts, wait for the rate limiter, and
+    raise the last error when attempts run out."""
     rng = rng or random.Random()
     stats = stats if stats is not None else CallStats()
     attempt = 0

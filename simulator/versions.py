@@ -11,6 +11,7 @@ PACKAGES = ("ingroup", "autogen-agentchat", "autogen-core", "openai", "anthropic
 
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
+    """The versions of Python and of the packages a transcript's behaviour depends on, for its header."""
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:

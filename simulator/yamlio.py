@@ -54,6 +54,7 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tru
 
 
 def format_path(path: Path_) -> str:
+    """A field path as a user writes it: ``agents[0].model``."""
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -65,6 +66,7 @@ def format_path(path: Path_) -> str:
 
 def load_yaml_text(text: str, file: str) -> LocatedData:
     # Count bytes, not characters: 5 million four-byte characters are a 20 MB file.
+    """Parse YAML text keeping each value's line, so errors can name file, line and field."""
     if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ScenarioError(f"file is larger than {MAX_BYTES} bytes", file=file)
     try:
@@ -89,6 +91,7 @@ def load_yaml_text(text: str, file: str) -> LocatedData:
 
 
 def load_yaml_file(path: str | Path) -> LocatedData:
+    """Read and parse a YAML file (size-checked before reading) keeping each value's line."""
     p = Path(path)
     try:
         if p.is_file() and p.stat().st_size > MAX_BYTES:  # before reading: it may be any size

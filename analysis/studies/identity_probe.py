@@ -67,6 +67,8 @@ _SCALE_RX = {s: re.compile(p, re.IGNORECASE) for s, p in SCALES.items()}
 
 @dataclass
 class Claim:
+    """One identity claim found in an answer: what kind, its value and the answer it came from."""
+
     kind: str
     """``name``, ``vendor``, ``family`` or ``scale``."""
     value: str
@@ -105,6 +107,8 @@ def claims_in(text: str, index: int = 0) -> list[Claim]:
 
 @dataclass
 class SubjectResult:
+    """What one probed agent claimed across its answers, against its true vendor and declared model."""
+
     run_id: str
     agent: str
     model: str
@@ -115,6 +119,7 @@ class SubjectResult:
     condition: dict[str, Any] = field(default_factory=dict)
 
     def values(self, kind: str) -> list[str]:
+        """The distinct claimed values of one kind, in the order first claimed."""
         seen: list[str] = []
         for c in self.claims:
             if c.kind == kind and c.value not in seen:
@@ -122,6 +127,7 @@ class SubjectResult:
         return seen
 
     def row(self) -> dict[str, Any]:
+        """One table row: the agent, its model and vendor, and what it claimed."""
         vendors = self.values("vendor") + [FAMILY_VENDOR[f] for f in self.values("family")]
         row: dict[str, Any] = {
             "run_id": self.run_id, "agent": self.agent, "model": self.model, "declared_model": self.declared_model,

@@ -30,6 +30,9 @@ Scope = str  # "team", "cross" or "unresolved"
 
 @dataclass
 class TeamWe:
+    """One first-person-plural token in a team run, with its speaker and whether it spans the speaker's team or crosses
+    sides."""
+
     index: int
     speaker: str
     token: str
@@ -42,18 +45,22 @@ class TeamWe:
 
 @dataclass
 class TeamResult:
+    """The team-scoped "we" of one team run."""
+
     run_id: str
     teams: dict[str, str]
     tokens: list[TeamWe] = field(default_factory=list)
     condition: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
+        """Tokens by scope: within the speaker's team, across teams, unresolved."""
         out = {"team": 0, "cross": 0, "unresolved": 0}
         for t in self.tokens:
             out[t.scope] += 1
         return out
 
     def cross_share(self) -> float | None:
+        """The share of resolved tokens that cross teams, or None when none resolved."""
         c = self.counts()
         resolved = c["team"] + c["cross"]
         return c["cross"] / resolved if resolved else None
@@ -67,6 +74,7 @@ class TeamResult:
         return out
 
     def row(self) -> dict[str, Any]:
+        """One table row: the counts, the cross-team share and the condition's factor levels."""
         c = self.counts()
         row: dict[str, Any] = {"run_id": self.run_id, "we_team": c["team"], "we_cross": c["cross"],
                                "we_unresolved": c["unresolved"], "cross_share": self.cross_share()}
@@ -90,6 +98,7 @@ def scope_of(ref: str, includes: Iterable[str], speaker: str, teams: dict[str, s
 
 
 def analyze_transcript(source: str | Path | Transcript) -> TeamResult:
+    """The team-scoped "we" of one transcript of a run whose agents have at least two teams."""
     t = source if isinstance(source, Transcript) else read_transcript(source)
     teams = {a.name: a.team for a in t.header.agents if a.team}
     if len(set(teams.values())) < 2:

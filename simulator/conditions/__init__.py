@@ -55,6 +55,7 @@ _PROVIDER_VENDOR = {"openai": "OpenAI", "anthropic": "Anthropic", "embedded": "H
 
 
 def vendor_of(provider: str, model: str) -> str:
+    """The company that makes ``model`` (by its name's prefix, else by its provider), as the framings name it."""
     low = model.lower().rsplit("/", 1)[-1]
     for prefix, vendor in _VENDORS:
         if low.startswith(prefix):
@@ -63,6 +64,8 @@ def vendor_of(provider: str, model: str) -> str:
 
 
 class ConditionEntry(Strict):
+    """One condition of a family file: its description, the text given to the agents, and where it comes from."""
+
     description: str = Field(min_length=1)
     text: str
     source: str | None = None
@@ -71,6 +74,8 @@ class ConditionEntry(Strict):
 
 
 class ConditionFile(Strict):
+    """A condition family file (simulator/conditions/*.yaml): which part of the prompt it fills, and its conditions."""
+
     family: str = Field(pattern=NAME)
     target: Target
     description: str = ""
@@ -79,6 +84,8 @@ class ConditionFile(Strict):
 
 
 class Condition(BaseModel):
+    """A condition ready to apply: ``family.name``, the prompt part it targets and its text with placeholders."""
+
     ref: str
     family: str
     name: str
@@ -97,12 +104,15 @@ class Library:
         self.conditions: dict[str, Condition] = {}
 
     def add(self, cond: Condition) -> None:
+        """Register a condition under its reference (a later one with the same reference replaces it)."""
         self.conditions[cond.ref] = cond
 
     def get(self, ref: str) -> Condition | None:
+        """The condition with this ``family.name`` reference, or None."""
         return self.conditions.get(ref)
 
     def families(self) -> dict[str, list[Condition]]:
+        """The conditions grouped by family, in the order they were added."""
         out: dict[str, list[Condition]] = {}
         for c in self.conditions.values():
             out.setdefault(c.family, []).append(c)
@@ -119,6 +129,7 @@ def validate_located(model: type[BaseModel], loc: LocatedData, data: Any = None,
 
 
 def check_template(text: str, *, file: str | None, line: int | None, field: str) -> None:
+    """Refuse a text that uses a placeholder the framings do not know, naming file, line and field."""
     for m in _FIELD.finditer(text.replace("{{", "").replace("}}", "")):
         if m.group(1) not in PLACEHOLDERS:
             raise ScenarioError(f"unknown placeholder {{{m.group(1)}}} (known: {', '.join(PLACEHOLDERS)})",
@@ -126,6 +137,7 @@ def check_template(text: str, *, file: str | None, line: int | None, field: str)
 
 
 def conditions_from_file(loc: LocatedData) -> list[Condition]:
+    """The conditions of one family file, validated (names, placeholders) with located errors."""
     parsed: ConditionFile = validate_located(ConditionFile, loc)
     out = []
     for name, entry in parsed.conditions.items():
@@ -173,6 +185,7 @@ def _declared(a: AgentSpec) -> tuple[str, str]:
 
 
 def placeholders_for(agent: AgentSpec, scenario: Scenario) -> dict[str, str]:
+    """The placeholder values for one agent: who its counterparts are, their vendors and models, its team."""
     others = [a for a in scenario.agents if a.name != agent.name]
     many = len(others) != 1
     vendor_lines, model_lines = [], []
@@ -201,6 +214,7 @@ def placeholders_for(agent: AgentSpec, scenario: Scenario) -> dict[str, str]:
 
 
 def render(cond: Condition, agent: AgentSpec, scenario: Scenario) -> str:
+    """The condition's text for one agent, placeholders filled."""
     values = placeholders_for(agent, scenario)
 
     def fill(m: re.Match[str]) -> str:

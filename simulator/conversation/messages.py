@@ -25,6 +25,7 @@ class AgentStopped(StopMessage):
 
     @property
     def failed(self) -> bool:
+        """Whether the conversation ended in failure (anything but a finished script)."""
         return self.kind != "script_exhausted"
 
 

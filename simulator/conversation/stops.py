@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 from autogen_agentchat.base import TerminatedException, TerminationCondition
 from autogen_agentchat.conditions import MaxMessageTermination, StopMessageTermination
 from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, BaseTextChatMessage, StopMessage
+from typing_extensions import override
 
 from ..moves import phrase_as_move
 from ..scenario import PhraseStop, StopRules
@@ -18,6 +19,9 @@ from .messages import AgentStopped, StopKind
 
 
 class PhraseTermination(TerminationCondition):
+    """Fires on the first message that contains the rule's phrase (as a move line when ``rule.move``) and
+    matches its ``said_by`` / ``received_by`` filters."""
+
     def __init__(self, rule: PhraseStop, agent_names: Sequence[str]) -> None:
         self.rule = rule
         self._names = list(agent_names)
@@ -26,6 +30,7 @@ class PhraseTermination(TerminationCondition):
         self._terminated = False
 
     @property
+    @override
     def terminated(self) -> bool:
         return self._terminated
 
@@ -45,6 +50,7 @@ class PhraseTermination(TerminationCondition):
                 return False
         return True
 
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         if self._terminated:
             raise TerminatedException("already terminated")
@@ -55,6 +61,7 @@ class PhraseTermination(TerminationCondition):
                                    source="PhraseTermination")
         return None
 
+    @override
     async def reset(self) -> None:
         self._terminated = False
 
@@ -71,9 +78,11 @@ class ReplyCapTermination(TerminationCondition):
         self._terminated = False
 
     @property
+    @override
     def terminated(self) -> bool:
         return self._terminated
 
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         if self._terminated:
             raise TerminatedException("already terminated")
@@ -91,6 +100,7 @@ class ReplyCapTermination(TerminationCondition):
                                source="ReplyCapTermination")
         return None
 
+    @override
     async def reset(self) -> None:
         self._replies.clear()
         self._seen_opening = False
@@ -110,15 +120,18 @@ class AnyOf(TerminationCondition):
         self._conditions = conditions
 
     @property
+    @override
     def terminated(self) -> bool:
         return any(c.terminated for c in self._conditions)
 
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         if self.terminated:
             raise TerminatedException("Termination condition has already been reached.")
         stops = [stop for c in self._conditions if (stop := await c(messages)) is not None]
         return _joined(stops) if stops else None
 
+    @override
     async def reset(self) -> None:
         for c in self._conditions:
             await c.reset()
@@ -133,9 +146,11 @@ class AllOf(TerminationCondition):
         self._stops: list[StopMessage] = []
 
     @property
+    @override
     def terminated(self) -> bool:
         return all(c.terminated for c in self._conditions)
 
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         if self.terminated:
             raise TerminatedException("Termination condition has already been reached.")
@@ -145,6 +160,7 @@ class AllOf(TerminationCondition):
             return None
         return _joined(self._stops)
 
+    @override
     async def reset(self) -> None:
         for c in self._conditions:
             await c.reset()
@@ -156,6 +172,7 @@ def _joined(stops: Sequence[StopMessage]) -> StopMessage:
 
 
 class _Labelled(MaxMessageTermination):
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         stop = await super().__call__(messages)
         if stop is not None:
@@ -169,6 +186,7 @@ STOP_REASONS: dict[StopKind, str] = {"script_exhausted": "script_exhausted", "pr
 
 
 class _AgentStop(StopMessageTermination):
+    @override
     async def __call__(self, messages: Sequence[BaseAgentEvent | BaseChatMessage]) -> StopMessage | None:
         for m in messages:
             if isinstance(m, AgentStopped):
@@ -179,6 +197,7 @@ class _AgentStop(StopMessageTermination):
 
 def build_termination(rules: StopRules, agent_names: Sequence[str],
                       next_speaker: Callable[[], str]) -> TerminationCondition:
+    """The scenario's stop rules as one autogen termination condition (any part that fires stops the run)."""
     # A scripted agent that has said all its lines answers with a StopMessage.
     parts: list[TerminationCondition] = [_AgentStop()]
     if rules.phrases:

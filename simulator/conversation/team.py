@@ -23,11 +23,15 @@ from typing import Any, AsyncGenerator, Mapping, Sequence
 from autogen_agentchat.base import ChatAgent, Response, TaskResult, Team, TerminationCondition
 from autogen_agentchat.messages import BaseAgentEvent, BaseChatMessage, TextMessage
 from autogen_core import CancellationToken
+from typing_extensions import override
 
 from .turns import Schedule
 
 
 class SequentialTeam(Team):
+    """An autogen ``Team`` that runs its participants in process, one at a time, in the order of a
+    :class:`Schedule`, handing each only the messages it has not yet seen."""
+
     def __init__(self, participants: Sequence[ChatAgent], schedule: Schedule, *,
                  termination_condition: TerminationCondition, name: str = "SequentialTeam",
                  description: str = "Participants speak one at a time in the order of a schedule.") -> None:
@@ -44,13 +48,16 @@ class SequentialTeam(Team):
         self._running = False
 
     @property
+    @override
     def name(self) -> str:
         return self._name
 
     @property
+    @override
     def description(self) -> str:
         return self._description
 
+    @override
     async def run(self, *, task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
                   cancellation_token: CancellationToken | None = None,
                   output_task_messages: bool = True) -> TaskResult:
@@ -62,6 +69,7 @@ class SequentialTeam(Team):
         assert result is not None  # run_stream always ends with one
         return result
 
+    @override
     async def run_stream(self, *, task: str | BaseChatMessage | Sequence[BaseChatMessage] | None = None,
                          cancellation_token: CancellationToken | None = None,
                          output_task_messages: bool = True,
@@ -125,6 +133,7 @@ class SequentialTeam(Team):
         finally:
             self._running = False
 
+    @override
     async def reset(self) -> None:
         for agent in self._participants.values():
             await agent.on_reset(CancellationToken())
@@ -132,16 +141,20 @@ class SequentialTeam(Team):
             pending.clear()
         await self._termination.reset()
 
+    @override
     async def pause(self) -> None:
         for agent in self._participants.values():
             await agent.on_pause(CancellationToken())
 
+    @override
     async def resume(self) -> None:
         for agent in self._participants.values():
             await agent.on_resume(CancellationToken())
 
+    @override
     async def save_state(self) -> Mapping[str, Any]:
         raise NotImplementedError("ingroup reruns a conversation from its scenario; it does not save team state")
 
+    @override
     async def load_state(self, state: Mapping[str, Any]) -> None:
         raise NotImplementedError("ingroup reruns a conversation from its scenario; it does not load team state")

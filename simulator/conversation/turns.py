@@ -33,11 +33,13 @@ class Schedule:
         self._peeked: str | None = None
 
     def peek(self) -> str:
+        """The next speaker, drawn once and kept until :meth:`advance`."""
         if self._peeked is None:
             self._peeked = self._choose()
         return self._peeked
 
     def advance(self) -> str:
+        """Move to the next turn and return who speaks in it."""
         name = self.peek()
         self._peeked = None
         self._turn += 1

@@ -47,6 +47,7 @@ def parse_console_log(text: str, file: str = "<log>") -> list[tuple[str, str, st
 
 
 def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conversation]:
+    """The conversations in an AutoGen 0.2 console log; a located error when the file is not one."""
     parsed = parse_console_log(raw.decode("utf-8", errors="replace"), str(path))
     speakers: list[str] = []
     for speaker, to, _ in parsed:

@@ -48,6 +48,7 @@ def _deal_text(entry: dict[str, Any]) -> str:
 
 
 def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conversation]:
+    """The conversations in a CaSiNo dialogue file; a located error when the file is not one."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -51,6 +51,7 @@ class _File(Strict):
 
 
 def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conversation]:
+    """The conversations in a hand-written conversation file; a located error when the file is not one."""
     try:
         data: Any = json.loads(raw.decode("utf-8"))
         conv = _File.model_validate(data)

@@ -44,6 +44,7 @@ def _system_prompt(player: dict[str, Any], role: str) -> str:
 
 
 def read(path: Path, raw: bytes, scenario: Scenario | None = None) -> list[Conversation]:
+    """The conversations in a NegotiationArena game file; a located error when the file is not one."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
