@@ -23,8 +23,7 @@ in :data:`REQUEST_RULES`; a budget the API would refuse fails the run before its
 from __future__ import annotations
 
 import inspect
-import os
-from typing import Any, Mapping
+from typing import Any
 
 import anthropic
 from anthropic.resources.messages import AsyncMessages
@@ -32,9 +31,10 @@ from anthropic.types import Message as AnthropicMessage
 
 from ..errors import ProviderError
 from ..scenario import AgentSpec, Sampling
-from . import DEFAULT_BASE_URLS, _clients
-from ._errors import ErrorContext, token_count
-from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
+from . import DEFAULT_BASE_URLS
+from ._errors import token_count
+from ._sdk import SDKProvider
+from .base import Completion, RequestRule, Turn, split_sampling, supported_for
 
 DEFAULT_BASE_URL = DEFAULT_BASE_URLS["anthropic"]
 DEFAULT_MAX_TOKENS = 1024
@@ -102,34 +102,20 @@ def shape_messages(turns: list[Turn]) -> tuple[list[dict[str, str]], dict[str, A
     return merged, notes
 
 
-class AnthropicProvider:
-    kind = "anthropic"
+class AnthropicProvider(SDKProvider):
+    """Claude through the Messages API (``base_url`` for a proxy or a compatible server)."""
 
-    def __init__(self, spec: AgentSpec, *, api_key: str, key_env: str | None,
-                 base_url: str | None = None, env: Mapping[str, str] = os.environ,
-                 base_url_from: str | None = None) -> None:
-        self.model = spec.model
-        self.spec = spec
-        self.base_url = base_url or spec.base_url
-        self._base_url_from = base_url_from or ("scenario" if spec.base_url else "default")
-        self._rules = matching_rules(REQUEST_RULES, spec.model)
+    kind = "anthropic"
+    sdk = anthropic
+    client_class = "AsyncAnthropic"
+    base_error = "AnthropicError"
+    default_base_url = DEFAULT_BASE_URL
+    request_rules = REQUEST_RULES
+
+    def __init__(self, spec: AgentSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
         self._supported = supported_for(set(_SUPPORTED), self._rules)
         check_thinking(spec, self._supported)
-        self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
-        self._api_key = api_key
-        self._headers = dict(spec.extra_headers or {})
-        key = ("anthropic", self.base_url, api_key, spec.timeout_s)
-        # An explicit api_key stops the SDK from looking for profiles or federation credentials on disk.
-        self._clients = _clients.ClientHandle(key, lambda: anthropic.AsyncAnthropic(
-            api_key=self._api_key,
-            base_url=self.base_url or DEFAULT_BASE_URL,
-            timeout=self.spec.timeout_s,
-            max_retries=0,  # simulator.retry owns retries
-            http_client=_clients.http_client(anthropic, self.spec.timeout_s),
-        ))
-
-    def provenance(self, system: str) -> Provenance:
-        return Provenance(base_url=self.base_url or DEFAULT_BASE_URL, base_url_from=self._base_url_from)  # type: ignore[arg-type]
 
     def _request(self, system: str, turns: list[Turn], sampling: Sampling) -> tuple[dict[str, Any], Completion]:
         applied, unsupported = split_sampling(sampling, self._supported)
@@ -148,21 +134,11 @@ class AnthropicProvider:
                                   request_rules=[r.name for r in self._rules])
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        """One Messages API call: the reply, its thinking and the call's provenance."""
         kwargs, result = self._request(system, turns, sampling)
-        options: Any = {"headers": self._headers} if self._headers else {}
-        try:
-            # Same JSON as `messages.create(**kwargs)` through the SDK's documented generic `post`: the typed
-            # method's per-call request transform costs more CPU than the rest of the call (see openai.py).
-            response = await self._clients.get().post("/v1/messages", body=kwargs, cast_to=AnthropicMessage,
-                                                      options=options)
-        except anthropic.APIStatusError as exc:
-            raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
-        except anthropic.APITimeoutError as exc:
-            raise self._errors.timeout(exc, self.spec.timeout_s) from None
-        except anthropic.APIConnectionError as exc:
-            raise self._errors.transient(f"connection failed: {exc}") from None
-        except anthropic.AnthropicError as exc:
-            raise self._errors.permanent(f"{type(exc).__name__}: {exc}") from None
+        # Same JSON as `messages.create(**kwargs)`; the typed method's per-call request transform costs more CPU
+        # than the rest of the call (see openai.py).
+        response = await self._post("/v1/messages", kwargs, AnthropicMessage)
         result.text = "".join(getattr(b, "text", "") for b in response.content if b.type == "text")
         thinking = [b.thinking for b in response.content if b.type == "thinking" and getattr(b, "thinking", "")]
         if thinking:
@@ -178,8 +154,8 @@ class AnthropicProvider:
             result.completion_tokens = token_count(response.usage.output_tokens)
         return result
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
+    def _detail(self, exc: Any) -> str:
+        return str(exc.api_message or exc.message)
 
 
 def default_max_tokens(thinking_budget: int | None) -> int:
@@ -196,6 +172,3 @@ def check_thinking(spec: AgentSpec, supported: set[str]) -> None:
         raise ProviderError(f"agent {spec.name} (anthropic): sampling.max_tokens ({max_tokens}) must be larger "
                             f"than sampling.thinking_budget ({budget}): the thinking counts inside max_tokens")
 
-
-def _detail(exc: anthropic.APIStatusError) -> str:
-    return str(exc.api_message or exc.message)

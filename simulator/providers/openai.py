@@ -12,17 +12,17 @@ OpenRouter also as ``reasoning_details`` (texts or summaries); its token count i
 
 from __future__ import annotations
 
-import os
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 import openai
 
 from ..scenario import AgentSpec, Sampling
-from . import DEFAULT_BASE_URLS, _clients
+from . import DEFAULT_BASE_URLS
 from ._errors import ErrorContext, token_count
-from .base import Completion, Provenance, RequestRule, Turn, matching_rules, split_sampling, supported_for
+from ._sdk import SDKProvider
+from .base import Completion, RequestRule, Turn, split_sampling, supported_for
 
 DEFAULT_BASE_URL = DEFAULT_BASE_URLS["openai"]
 OFFICIAL_HOST = "api.openai.com"
@@ -48,34 +48,21 @@ REQUEST_RULES: tuple[RequestRule, ...] = (
 _OFFICIAL_MAX_TOKENS = "max_completion_tokens"
 
 
-class OpenAIProvider:
-    kind = "openai"
+class OpenAIProvider(SDKProvider):
+    """Chat completions on the OpenAI API or any OpenAI-compatible server (``base_url``)."""
 
-    def __init__(self, spec: AgentSpec, *, api_key: str, key_env: str | None,
-                 base_url: str | None = None, env: Mapping[str, str] = os.environ,
-                 base_url_from: str | None = None) -> None:
-        self.model = spec.model
-        self.spec = spec
-        self.base_url = base_url or spec.base_url
-        self._base_url_from = base_url_from or ("scenario" if spec.base_url else "default")
+    kind = "openai"
+    sdk = openai
+    client_class = "AsyncOpenAI"
+    base_error = "OpenAIError"
+    default_base_url = DEFAULT_BASE_URL
+    request_rules = REQUEST_RULES
+
+    def __init__(self, spec: AgentSpec, **kwargs: Any) -> None:
+        super().__init__(spec, **kwargs)
         # Only a custom server gets the non-standard parameters: the official API rejects unknown fields.
         self._local = self.base_url is not None and urlsplit(self.base_url).hostname != OFFICIAL_HOST
-        self._rules = matching_rules(REQUEST_RULES, spec.model)
         self._supported = supported_for(_STANDARD | (_LOCAL_EXTRA if self._local else set()), self._rules)
-        self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
-        self._api_key = api_key
-        self._headers = dict(spec.extra_headers or {})
-        key = ("openai", self.base_url, api_key, spec.timeout_s)
-        self._clients = _clients.ClientHandle(key, lambda: openai.AsyncOpenAI(
-            api_key=self._api_key,
-            base_url=self.base_url or DEFAULT_BASE_URL,
-            timeout=self.spec.timeout_s,
-            max_retries=0,  # simulator.retry owns retries
-            http_client=_clients.http_client(openai, self.spec.timeout_s),
-        ))
-
-    def provenance(self, system: str) -> Provenance:
-        return Provenance(base_url=self.base_url or DEFAULT_BASE_URL, base_url_from=self._base_url_from)  # type: ignore[arg-type]
 
     def _max_tokens_field(self) -> str:
         for r in self._rules:
@@ -98,29 +85,21 @@ class OpenAIProvider:
                                 request_rules=[r.name for r in self._rules])
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        """One chat completion: the reply, its reasoning and the call's provenance."""
         body, result = self._request(system, turns, sampling)
-        options: Any = {"headers": self._headers} if self._headers else {}
-        try:
-            # The typed `create` spends about 2 ms of CPU per call transforming the message list (a no-op for
-            # plain-text messages); the SDK's documented generic `post` sends the same JSON with the same auth
-            # and errors for a quarter of that. The raw HTTP response is decoded here: building the SDK's
-            # response model cost a sixth of the remaining CPU, a few fields are read, and the request id is
-            # in a header.
-            response = await self._clients.get().post("/chat/completions", body=body, cast_to=httpx2.Response,
-                                                      options=options)
-        except openai.APIStatusError as exc:
-            raise self._errors.status_error(exc.status_code, _detail(exc), exc.response.headers) from None
-        except openai.APITimeoutError as exc:
-            raise self._errors.timeout(exc, self.spec.timeout_s) from None
-        except openai.APIConnectionError as exc:
-            raise self._errors.transient(f"connection failed: {exc}") from None
-        except openai.OpenAIError as exc:
-            raise self._errors.permanent(f"{type(exc).__name__}: {exc}") from None
+        # The raw HTTP response is decoded here: building the SDK's response model cost a sixth of the CPU of
+        # a call, a few fields are read, and the request id is in a header.
+        response = await self._post("/chat/completions", body, httpx2.Response)
         result.request_id = _text(response.headers.get("x-request-id"))
         return _read_completion(_decode(response), result, self._errors)
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
+    def _detail(self, exc: Any) -> str:
+        body = exc.body
+        if isinstance(body, dict):
+            err = body.get("error", body)
+            if isinstance(err, dict) and err.get("message"):
+                return str(err["message"])
+        return str(exc.message)
 
 
 def _decode(response: httpx2.Response) -> object:
@@ -183,18 +162,6 @@ def _reasoning(message: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-
-
-
-def _detail(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])
-    return exc.message
 
 
 __all__ = ["DEFAULT_BASE_URL", "REQUEST_RULES", "OpenAIProvider"]
