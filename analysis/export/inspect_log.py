@@ -30,6 +30,7 @@ from simulator.errors import IngroupError
 from simulator.files import ensure_dir, os_error
 from simulator.transcript import Transcript
 
+from ..labels import FLAGS
 from .source import ExportSource, agent_of, message_evidence, model_name
 from .target import out_folder
 
@@ -56,8 +57,6 @@ MEASURE_EVIDENCE: dict[str, str | None] = {
 """The conversations-table measures exported as Inspect scores, each with the message label whose evidence
 explains it (``social_we``: the socially used first-person plural tokens of the tokens table)."""
 
-MESSAGE_LABELS = ("cooperative", "competitive", "adversarial", "refusal", "off_task", "ai_self_reference",
-                  "observer_reference")
 EVIDENCE_SHOWN = 20
 """Evidence items per score explanation; the rest are counted ("... and 7 more")."""
 
@@ -289,7 +288,7 @@ def _sample(source: ExportSource, t: Transcript, rows: _Rows) -> EvalSample:
     labels_of: dict[int, list[str]] = {}
     for r in rows.messages:
         idx = int(r["idx"])
-        labels_of[idx] = [k for k in MESSAGE_LABELS if _value(r.get(k)) is True]
+        labels_of[idx] = [k for k in FLAGS if _value(r.get(k)) is True]
         if _value(r.get("outcome")):
             labels_of[idx].append(f"outcome={r['outcome']}")
         if _value(r.get("social_we")):
