@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from simulator.errors import IngroupError
-from simulator.files import ensure_dir, open_new, os_error
+from simulator.files import ensure_dir, ensure_subdir, open_new, os_error
 from simulator.versions import package_versions
 
 from .source import ExportSource
@@ -115,7 +115,7 @@ def export_hf(source: ExportSource, out: str | Path) -> WrittenDataset:
             raise IngroupError("exists already; it is kept, nothing was exported (choose another --out)",
                                file=str(p))
     tables = {name: pa.Table.from_pandas(getattr(source.analysis, name), preserve_index=False) for name in TABLES}
-    ensure_dir(root / "data")
+    ensure_subdir(ensure_dir(root), "data")
     written: list[Path] = []
     for name, table in tables.items():
         buf = io.BytesIO()
