@@ -19,6 +19,9 @@ from conftest import run_cli
 
 from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter
 
+# `datasets` reads these when imported: a local folder must load without asking any hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
 inspect_log = pytest.importorskip("inspect_ai.log")
 datasets = pytest.importorskip("datasets")
 
@@ -194,8 +197,6 @@ def test_the_original_battle_exports_one_sample_per_conversation(seed_transcript
 
 
 def test_hf_folder_loads_with_datasets(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     out = tmp_path / "dataset"
     r = run_cli("export", str(folder), "--format", "hf", "--out", str(out))
