@@ -259,17 +259,18 @@ def _other_claims(text: str, declared: Any) -> list[str]:
 
 def make_app() -> typer.Typer:
     """The ``ingroup`` app with every verb: simulator's (run, sweep, import, schema), then analyze,
-    evaluate and report; built once per process."""
+    evaluate, report and export; built once per process."""
     if _ASSEMBLED:
         return _ASSEMBLED[0]
     from simulator import cli as simulator_cli
 
-    from . import report_cli
+    from . import export_cli, report_cli
 
     app = simulator_cli.app
     simulator_cli.register_commands(app)
     register(app)
     report_cli.register(app)
+    export_cli.register(app)
     simulator_cli.add_run_summary(run_summary)
     from simulator.interview import register_claim_detector
 

@@ -45,18 +45,19 @@ def test_the_app_has_every_verb_once():
     assert make_app() is app
     names = [c.name for c in app.registered_commands]
     assert sorted(names) == sorted(set(names))
-    assert {"run", "sweep", "import", "schema", "analyze", "evaluate", "report"} <= set(names)
+    assert {"run", "sweep", "import", "schema", "analyze", "evaluate", "report", "export"} <= set(names)
 
 
 def test_help_imports_no_analyzer_model_or_orchestration_code():
     # `ingroup --help` and every verb's --help build the app only: no rule sets compiled, no autogen,
     # no pandas. (What it costs is in the README's measured figures.)
     heavy = ["analysis.labels", "analysis.api", "analysis.report", "simulator.conversation.orchestrator", "simulator.sweep",
-             "autogen_agentchat", "pandas", "llama_cpp"]
+             "autogen_agentchat", "pandas", "llama_cpp", "inspect_ai"]
     code = (
         "import sys\n"
         "from analysis.cli import main\n"
-        "for argv in (['--help'], ['sweep', '--help'], ['analyze', '--help'], ['report', '--help']):\n"
+        "for argv in (['--help'], ['sweep', '--help'], ['analyze', '--help'], ['report', '--help'], "
+        "['export', '--help']):\n"
         "    sys.argv = ['ingroup', *argv]\n"
         "    try:\n"
         "        main()\n"
