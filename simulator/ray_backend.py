@@ -74,19 +74,22 @@ def _check_reachable(address: str) -> None:
 
 
 def _run_task(out_dir: str, make_provider: "ProviderFactory", options: "ExecOptions",
-              run: "RunSpec") -> tuple["RunOutcome", str]:
-    # Runs on a Ray worker: one conversation on a fresh event loop, through the local executor's code.
+              runs: list["RunSpec"]) -> tuple[list["RunOutcome"], str]:
+    # Runs on a Ray worker: one group of runs (usually one run), one after another in plan order, each
+    # through the local executor's code on a fresh event loop.
     import ray
 
     from .executor import Executor
 
-    [outcome] = asyncio.run(Executor(out_dir, make_provider, options).run_here([run]))
-    return outcome, ray.get_runtime_context().get_node_id()
+    ex = Executor(out_dir, make_provider, options)
+    outcomes = [o for r in runs for o in asyncio.run(ex.run_here([r]))]
+    return outcomes, ray.get_runtime_context().get_node_id()
 
 
 async def run_on_ray(ex: "Executor", todo: list["RunSpec"]) -> list["RunOutcome"]:
-    """Run ``todo`` (already checked by ``ex.pending``) as Ray tasks, at most ``ex.options.concurrency`` in
-    flight; each outcome goes to ``ex.on_outcome`` as it arrives."""
+    """Run ``todo`` (already checked by ``ex.pending``) as Ray tasks, one per group of runs (``RunSpec.group``:
+    runs that must run in order stay in one task; ungrouped runs are a task each), at most
+    ``ex.options.concurrency`` in flight; each outcome goes to ``ex.on_outcome`` as it arrives."""
     if ex.on_started:
         ex.on_started()
     if not todo:
@@ -96,30 +99,34 @@ async def run_on_ray(ex: "Executor", todo: list["RunSpec"]) -> list["RunOutcome"
         task = ray.remote(num_cpus=1, max_retries=0)(_run_task)
         options = replace(ex.options, backend="local", workers=1, concurrency=1)
         shared = [ray.put(str(ex.out_dir.resolve())), ray.put(ex.make_provider), ray.put(options)]
-        queue = list(todo)
-        inflight: dict[asyncio.Future, tuple[Any, RunSpec]] = {}
+        groups: dict[str, list[RunSpec]] = {}
+        for r in todo:
+            groups.setdefault(r.group_key, []).append(r)
+        queue = list(groups.values())
+        inflight: dict[asyncio.Future, tuple[Any, list[RunSpec]]] = {}
         outcomes: list[RunOutcome] = []
         nodes: set[str] = set()
         error: str | None = None
         try:
             while queue or inflight:
                 while queue and len(inflight) < max(1, ex.options.concurrency):
-                    r = queue.pop(0)
-                    ref = task.remote(*shared, r)
-                    inflight[asyncio.wrap_future(ref.future())] = (ref, r)
+                    group = queue.pop(0)
+                    ref = task.remote(*shared, group)
+                    inflight[asyncio.wrap_future(ref.future())] = (ref, group)
                 done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                 for fut in done:
-                    _, r = inflight.pop(fut)
+                    _, group = inflight.pop(fut)
                     try:
-                        o, node = fut.result()
+                        done_here, node = fut.result()
                     except Exception as exc:  # a task that died (its node, or ingroup itself): reported at the end
                         lines = str(exc).strip().splitlines() or [type(exc).__name__]
-                        error = error or f"{r.run_id}: {lines[-1]}"
+                        error = error or f"{group[0].run_id}: {lines[-1]}"
                         continue
-                    outcomes.append(o)
                     nodes.add(node)
-                    if ex.on_outcome:
-                        ex.on_outcome(o)
+                    for o in done_here:
+                        outcomes.append(o)
+                        if ex.on_outcome:
+                            ex.on_outcome(o)
         finally:
             # Interrupted (Ctrl-C) or failed: no task may go on writing into the folder once the lock is let go.
             for ref, _ in inflight.values():

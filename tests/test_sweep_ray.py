@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -25,7 +26,8 @@ pytest.importorskip("ray")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 RAY = str(Path(sys.executable).with_name("ray"))
-ENV = {"RAY_USAGE_STATS_ENABLED": "0"}
+# The cluster's own token (Ray's token auth), so nothing of ~/.ray or another Ray on the machine is used.
+ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
 SWEEP = """\
 name: onray
 scenario:
@@ -50,6 +52,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:
@@ -84,12 +91,18 @@ def cluster():
     # A short folder of its own: Ray's socket paths must stay under the 107-character limit.
     temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     address = f"127.0.0.1:{port}"
-    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "80000000"]
+    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "80000000",
+              "--include-log-monitor=false"]
     procs = [_start(["--head", "--port", str(port), "--include-dashboard=false", "--disable-usage-stats",
                      "--temp-dir", str(temp), *common], temp / "head.log")]
     try:
-        _wait_started(procs[0], temp / "head.log")
+        # The worker node starts as soon as the head's GCS listens, while the head finishes starting.
+        deadline = time.monotonic() + 40
+        while not _listening(port) and time.monotonic() < deadline:
+            assert procs[0].poll() is None, (temp / "head.log").read_text()
+            time.sleep(0.1)
         procs.append(_start(["--address", address, *common], temp / "worker.log"))
+        _wait_started(procs[0], temp / "head.log")
         _wait_started(procs[1], temp / "worker.log")
         yield address
     finally:
