@@ -119,8 +119,10 @@ async def run_on_ray(ex: "Executor", todo: list["RunSpec"]) -> list["RunOutcome"
                     try:
                         done_here, node = fut.result()
                     except Exception as exc:  # a task that died (its node, or ingroup itself): reported at the end
+                        from .secrets import redact
+
                         lines = str(exc).strip().splitlines() or [type(exc).__name__]
-                        error = error or f"{group[0].run_id}: {lines[-1]}"
+                        error = error or f"{group[0].run_id}: {redact(lines[-1])}"
                         continue
                     nodes.add(node)
                     for o in done_here:

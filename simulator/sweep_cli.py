@@ -24,9 +24,15 @@ if TYPE_CHECKING:
 console = Console()
 
 
-def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12) -> None:
-    console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
-                  f"{plan.repetitions} repetition(s)", highlight=False)
+def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12, shard: "Shard | None" = None,
+               sweep_runs: int | None = None) -> None:
+    """The ``--dry-run`` plan on the console (of one shard: its runs out of the sweep's ``sweep_runs``)."""
+    design = f"{plan.cells} cell(s) x {plan.repetitions} repetition(s)"
+    if shard is None:
+        console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {design}", highlight=False)
+    else:
+        console.print(f"[bold]{terminal_safe(plan.sweep)}[/] shard {shard}: {plan.runs} of the sweep's "
+                      f"{sweep_runs} run(s) ({design})", highlight=False)
     from rich.table import Table
 
     for f, levels in plan.factors.items():
@@ -180,14 +186,14 @@ def register(app: typer.Typer) -> None:
         from .errors import IngroupError
         from .executor import BACKENDS
         from .plan import Shard
-        from .sweep import first_run_ids, load_sweep, plan_summary, plan_sweep
+        from .sweep import count_runs, first_run_ids, load_sweep, plan_summary, plan_sweep
         from .sweep_runner import plan_of
 
         chosen = runtime_choice(runtime, team)
         if backend not in BACKENDS:
             raise IngroupError(f"unknown backend {backend!r}; choose {' or '.join(BACKENDS)}", field="--backend")
         if address is not None and backend != "ray":
-            raise IngroupError("--address names a Ray cluster: give --backend ray too", field="--address")
+            raise IngroupError("names a Ray cluster: give --backend ray too", field="--address")
         part = Shard.parse(shard) if shard is not None else None
         if dry_run and part is None:
             sweep = load_sweep(file)
@@ -203,8 +209,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 print(json.dumps({**plan.to_dict(), "shard": str(part)}, indent=1))
             else:
-                console.print(f"shard {part} of {terminal_safe(sweep.name)}", highlight=False)
-                print_plan(plan, [r.run_id for r in runs[:12]])
+                print_plan(plan, [r.run_id for r in runs[:12]], shard=part, sweep_runs=count_runs(sweep))
             return
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
