@@ -44,22 +44,27 @@ def analyze(source: Any, task: str | None = None, **kwargs: Any) -> Any:
 def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
               dry_run: bool = False, make_provider: Any = None, workers: int = 1,
-              runtime: str = "sequential") -> Any:
+              runtime: str = "sequential", shard: str | None = None, backend: str = "local",
+              address: str | None = None) -> Any:
     """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.
 
-    Returns the executor's outcomes (one per planned run), or with ``dry_run=True`` the plan summary
-    without calling any model. ``out`` defaults to ``transcripts/<sweep name>`` as on the command line.
+    Returns the executor's outcomes (one per planned run, or per run of ``shard="K/N"``), or with
+    ``dry_run=True`` the plan summary without calling any model. ``out`` defaults to
+    ``transcripts/<sweep name>`` as on the command line; ``backend="ray"`` (with ``address``) runs the
+    conversations as Ray tasks.
     """
     from simulator import sweep as sw
-    from simulator.sweep_cli import execute
+    from simulator import sweep_runner
 
-    spec = sw.load_sweep(file)
     if dry_run:
-        return sw.plan_sweep(spec, embedded=embedded, max_turns=max_turns)
-    runs = sw.expand(spec, embedded=embedded, max_turns=max_turns)
-    out_dir = Path(out) if out is not None else Path("transcripts") / spec.name
-    return execute(spec, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers, runtime=runtime)
+        if shard is None:
+            return sw.plan_sweep(sw.load_sweep(file), embedded=embedded, max_turns=max_turns)
+        spec, runs, _ = sweep_runner.plan_of(file, embedded=embedded, max_turns=max_turns, shard=shard)
+        return sw.plan_summary(spec, runs)
+    return sweep_runner.run_sweep(file, out, embedded=embedded, max_turns=max_turns, concurrency=concurrency,
+                                  retry_failed=retry_failed, make_provider=make_provider, workers=workers,
+                                  runtime=runtime, shard=shard, backend=backend,  # type: ignore[arg-type]
+                                  address=address)
 
 
 async def arun_sweep(file: str | Path, out: str | Path | None = None, **kwargs: Any) -> Any:

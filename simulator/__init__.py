@@ -14,9 +14,10 @@ _EXPORTS = {
     "AgentSpec": "simulator.scenario", "Sampling": "simulator.scenario", "Scenario": "simulator.scenario",
     "load_scenario": "simulator.scenario", "load_scenario_text": "simulator.scenario",
     "Sweep": "simulator.sweep", "load_sweep": "simulator.sweep", "expand": "simulator.sweep",
-    "plan_sweep": "simulator.sweep",
+    "plan_sweep": "simulator.sweep", "run_sweep": "simulator.sweep_runner", "SweepListener": "simulator.sweep_runner",
     # running
-    "run_scenario": "simulator.run", "RunSpec": "simulator.conversation.orchestrator", "run_conversation": "simulator.conversation.orchestrator",
+    "run_scenario": "simulator.run", "RunSpec": "simulator.plan", "Shard": "simulator.plan",
+    "plan_runs": "simulator.plan", "run_conversation": "simulator.conversation.orchestrator",
     "Executor": "simulator.executor", "ExecOptions": "simulator.executor", "make_provider": "simulator.providers",
     # transcripts
     "Transcript": "simulator.transcript", "Header": "simulator.transcript", "Message": "simulator.transcript",

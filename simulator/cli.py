@@ -84,7 +84,8 @@ def run_cmd(
     from .display import preview, shown, terminal_safe
     from .executor import ExecOptions, Executor
     from .files import folder_locked
-    from .run import default_provider_factory, plan_runs, resolve
+    from .plan import plan_runs
+    from .run import default_provider_factory, resolve
     from .scenario import load_scenario
     from .transcript import Message
 

@@ -11,7 +11,6 @@ import asyncio
 import math
 import multiprocessing
 import os
-import re
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,20 +19,23 @@ from typing import Any, Callable, Literal
 from .conversation.orchestrator import (
     ConversationResult,
     ProviderFactory,
-    RunSpec,
     Runtime,
     run_conversation,
     shared_scenario_records,
 )
 from .errors import IngroupError
 from .files import ensure_subdir
+from .plan import RUN_ID as RUN_ID  # re-exported: callers of the executor name it here
+from .plan import RunSpec, check_run_ids
 from .providers._clients import client_pool
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
-from .transcript import AgentTokens, Footer, Message, read_footer
+from .transcript import AgentTokens, Footer, Message, State, transcript_status
+from .transcript import state_of as state_of  # re-exported, with transcript_state: one rule, kept there
+from .transcript import transcript_state as transcript_state
 
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-State = Literal["absent", "partial", "complete", "failed"]
+Backend = Literal["local", "ray"]
+BACKENDS: tuple[Backend, ...] = ("local", "ray")
 Survey = dict[str, tuple[State, "Footer | None"]]
 """Run id -> its transcript's state and footer (:meth:`Executor.survey`)."""
 
@@ -56,10 +58,20 @@ class ExecOptions:
     fsync: bool = True
     runtime: Runtime = "sequential"
     """How each conversation runs on autogen-agentchat (``simulator.conversation.orchestrator.RUNTIMES``)."""
+    backend: Backend = "local"
+    """Where conversations run: ``local`` (this process and its worker processes) or ``ray`` (one Ray task
+    per conversation, ``simulator.ray_backend``)."""
+    address: str | None = None
+    """The Ray cluster to join (``host:port`` of its head); None starts or finds a local one."""
     workers: int = 1
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
     cores. Concurrency and provider limits are divided among the workers; ``on_message`` is not called."""
+
+    @property
+    def streams_messages(self) -> bool:
+        """Whether ``on_message`` is called: only for conversations run in this process."""
+        return self.backend == "local" and self.workers <= 1
 
 
 @dataclass
@@ -89,25 +101,6 @@ def failure_text(o: RunOutcome) -> str:
         last = o.error.strip().splitlines()[-1]
         return f"crashed (a bug in ingroup, please report it): {last}; the traceback is in the transcript footer"
     return o.error or "see its transcript footer"
-
-
-def state_of(footer: Footer | None) -> State:
-    if footer is None:
-        return "partial"
-    return "failed" if footer.failed else "complete"
-
-
-def transcript_status(path: str | Path) -> tuple[State, Footer | None]:
-    """A transcript's state and footer, from its last line alone (a file without a footer is partial)."""
-    try:
-        footer = read_footer(path)
-    except FileNotFoundError:
-        return "absent", None
-    return state_of(footer), footer
-
-
-def transcript_state(path: Path) -> State:
-    return transcript_status(path)[0]
 
 
 def _move_aside(path: Path, folder: str) -> Path:
@@ -146,21 +139,12 @@ def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
     return {r.run_id: transcript_status(os.path.join(base, r.run_id + ".jsonl")) for r in runs}
 
 
-def check_run_ids(runs: list[RunSpec]) -> None:
-    seen: set[str] = set()
-    for r in runs:
-        if not RUN_ID.match(r.run_id) or ".." in r.run_id:
-            raise IngroupError(f"run id {r.run_id!r} is not a safe file name (letters, digits, '.', '_', '-')")
-        if r.run_id in seen:
-            raise IngroupError(f"run id {r.run_id!r} is planned twice")
-        seen.add(r.run_id)
-
-
 class Executor:
     def __init__(self, out_dir: str | Path, make_provider: ProviderFactory, options: ExecOptions | None = None,
                  on_outcome: Callable[[RunOutcome], None] | None = None,
                  on_message: Callable[[Message], None] | None = None,
-                 on_started: Callable[[], None] | None = None) -> None:
+                 on_started: Callable[[], None] | None = None,
+                 on_note: Callable[[str], None] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.make_provider = make_provider
         self.options = options or ExecOptions()
@@ -169,6 +153,8 @@ class Executor:
         self.on_started = on_started
         """Called once the plan is checked and any worker processes are running (a progress display starts
         here: its refresh thread would otherwise keep the workers from being forked)."""
+        self.on_note = on_note
+        """Told what the user should know about where the conversations ran (the Ray backend's nodes)."""
         self._limiters: dict[str, RateLimiter] = {}
         self.worker_stats: list[dict[str, float]] = []
         """Per worker process, once it is done: CPU seconds used and peak resident memory (MB)."""
@@ -234,6 +220,22 @@ class Executor:
         for o in outcomes:
             if self.on_outcome:
                 self.on_outcome(o)
+        if self.options.backend == "ray":
+            from .ray_backend import run_on_ray
+
+            outcomes += await run_on_ray(self, todo)
+        elif self.options.workers > 1 and len(todo) > 1:
+            outcomes += await self._run_in_workers(todo)
+        else:
+            if self.on_started:
+                self.on_started()
+            outcomes += await self.run_here(todo)
+        order = {r.run_id: i for i, r in enumerate(runs)}
+        return sorted(outcomes, key=lambda o: order[o.run_id])
+
+    async def run_here(self, todo: list[RunSpec]) -> list[RunOutcome]:
+        """Run these runs (already checked: no transcript of theirs exists) in this process, on this loop.
+        Each worker process and each Ray task ends up here too: one way of writing a transcript."""
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
 
         async def one(r: RunSpec) -> RunOutcome:
@@ -248,16 +250,9 @@ class Executor:
                 self.on_outcome(o)
             return o
 
-        if self.options.workers > 1 and len(todo) > 1:
-            outcomes += await self._run_in_workers(todo)
-        else:
-            if self.on_started:
-                self.on_started()
-            with shared_scenario_records():
-                async with client_pool():
-                    outcomes += await asyncio.gather(*(one(r) for r in todo))
-        order = {r.run_id: i for i, r in enumerate(runs)}
-        return sorted(outcomes, key=lambda o: order[o.run_id])
+        with shared_scenario_records():
+            async with client_pool():
+                return list(await asyncio.gather(*(one(r) for r in todo)))
 
     async def _run_in_workers(self, todo: list[RunSpec]) -> list[RunOutcome]:
         ctx, forked = _worker_context()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .blocking import run_blocking
-from .conversation.orchestrator import ProviderFactory, RunSpec
+from .conversation.orchestrator import ProviderFactory
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
 from .interview import fill_official_names
+from .plan import plan_runs
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
-from .seeds import pick_seed
 
 
 def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
@@ -30,18 +28,6 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
         update["seed"] = seed
     scenario = scenario.model_copy(update=update) if update else scenario
     return fill_official_names(scenario)
-
-
-def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
-    """One RunSpec per repetition. Ids carry a start stamp and a random part, so running a file again, or
-    in several processes at the same second, never collides (transcripts are also created exclusively). A
-    scenario with no seed gets one picked here, recorded in every header (``--seed`` reproduces the run)."""
-    stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
-    if scenario.seed is None:
-        scenario = scenario.model_copy(update={"seed": pick_seed()})
-    return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
-                    scenario_file=scenario_file)
-            for rep in range(scenario.repetitions)]
 
 
 def default_provider_factory() -> ProviderFactory:

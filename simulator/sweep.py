@@ -12,17 +12,27 @@ what makes resume work. See ``docs/sweeps.md``.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from pydantic import Field, ValidationError
 
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
-from .conversation.orchestrator import RunSpec
-from .conversation.turns import Schedule
 from .errors import ScenarioError
-from .executor import RUN_ID, Limits
+from .executor import Limits
+from .plan import (
+    MAX_CALLS,
+    MAX_RUNS,
+    RUN_ID,
+    Estimate,
+    PlanSummary,
+    ProviderPlan,
+    RunSpec,
+    add_run,
+    reply_cap,
+    seed_free,
+)
 from .prices import cost_of
 from .run import resolve
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
@@ -32,8 +42,6 @@ from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 
 # Level and factor names go into run ids and file names; '-' is reserved as the separator between levels.
 LEVEL_NAME = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.]{0,39}(?<!\.)$"
-MAX_RUNS = 100_000
-"""More runs than this in one sweep is a typo or a hostile file, not an experiment."""
 
 
 class ConditionUse(Strict):
@@ -68,13 +76,6 @@ class Price(Strict):
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     """US dollars per million tokens."""
-
-
-class Estimate(Strict):
-    tokens_per_message: int = Field(default=120, ge=1, le=100_000)
-    """Assumed length of a model reply, capped by the agent's max_tokens."""
-    unbounded_replies: int = Field(default=20, ge=1, le=100_000)
-    """Replies assumed for a run whose stop rules set no turn cap (phrase rules only)."""
 
 
 class LimitSpec(Strict):
@@ -436,18 +437,6 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
     return runs
 
 
-MAX_CALLS = 10_000_000
-"""More model calls than this in one sweep is refused before anything is planned in detail."""
-
-
-def _reply_cap(s: Scenario, assumed: int) -> int:
-    """At most this many replies in one run (the opening is not one), from the stop rules alone."""
-    caps = [s.stop.max_turns - 1] if s.stop.max_turns is not None else []
-    if s.stop.max_replies_per_agent is not None:
-        caps.append(s.stop.max_replies_per_agent * len(s.agents))
-    return min(caps) if caps else assumed
-
-
 def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
     """Refuse a sweep whose model calls would pass :data:`MAX_CALLS`, from arithmetic on the base scenario
     (runs x the reply cap), before any run or cell is built. Returns that upper bound. Levels that change
@@ -457,124 +446,16 @@ def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
         base = with_max_turns(base, sweep.spec.max_turns)
     if max_turns is not None:
         base = with_max_turns(base, max_turns)
-    bound = count_runs(sweep) * _reply_cap(base, sweep.spec.estimate.unbounded_replies)
+    bound = count_runs(sweep) * reply_cap(base, sweep.spec.estimate.unbounded_replies)
     if bound > MAX_CALLS:
         raise _err(sweep.loc, ("repetitions",) if sweep.spec.repetitions else ("factors",),
-                   f"the sweep plans {count_runs(sweep):,} runs of up to {_reply_cap(base, sweep.spec.estimate.unbounded_replies):,} "
+                   f"the sweep plans {count_runs(sweep):,} runs of up to {reply_cap(base, sweep.spec.estimate.unbounded_replies):,} "
                    f"replies: up to {bound:,} model calls, more than the limit of {MAX_CALLS:,}; lower "
                    "repetitions or max_turns, or split the sweep")
     return bound
 
 
-# ---- the plan summary behind --dry-run -------------------------------------------------------------------
-
-CHARS_PER_TOKEN = 4
-"""Rough English average; the estimate needs no tokenizer (and so calls nothing)."""
-
-
-@dataclass
-class ProviderPlan:
-    provider: str
-    model: str
-    runs: int = 0
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = 0.0
-
-
-@dataclass
-class PlanSummary:
-    sweep: str
-    runs: int
-    cells: int
-    repetitions: int
-    factors: dict[str, list[str]]
-    bounded: bool
-    """False when some run has no turn cap, so calls are an assumption, not an upper bound."""
-    providers: list[ProviderPlan] = field(default_factory=list)
-
-    @property
-    def calls(self) -> int:
-        return sum(p.calls for p in self.providers)
-
-    @property
-    def cost_usd(self) -> float:
-        """The estimated cost of the models with a known price (see :attr:`unpriced`)."""
-        return round(sum(p.cost_usd for p in self.providers if p.cost_usd is not None), 4)
-
-    @property
-    def unpriced(self) -> list[str]:
-        """``provider:model`` of the models the price table does not know: not in :attr:`cost_usd`."""
-        return [f"{p.provider}:{p.model}" for p in self.providers if p.cost_usd is None]
-
-    def to_dict(self) -> dict[str, Any]:
-        from .prices import PRICES_AS_OF, PRICES_SOURCE
-
-        return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,
-                "factors": self.factors, "bounded": self.bounded, "calls": self.calls,
-                "cost_usd": self.cost_usd, "unpriced_models": self.unpriced,
-                "prices": {"as_of": PRICES_AS_OF, "source": PRICES_SOURCE},
-                "providers": [p.__dict__ for p in self.providers]}
-
-
-def _speakers(s: Scenario, seed: int, assumed: int) -> tuple[list[str], bool]:
-    """Who replies, in order, up to the turn caps (the opening is not a reply)."""
-    names = [a.name for a in s.agents]
-    caps = [c - 1 for c in (s.stop.max_turns,) if c is not None]
-    bounded = bool(caps) or s.stop.max_replies_per_agent is not None
-    limit = min(caps) if caps else (
-        s.stop.max_replies_per_agent * len(names) if s.stop.max_replies_per_agent else assumed)
-    schedule = Schedule(names, s.opening.speaker, s.turn_order, seed)
-    replies: dict[str, int] = {}
-    lines_left = {a.name: len(a.lines or []) for a in s.agents if a.provider == "scripted"}
-    out: list[str] = []
-    while len(out) < limit:
-        nxt = schedule.advance()
-        if s.stop.max_replies_per_agent is not None and replies.get(nxt, 0) >= s.stop.max_replies_per_agent:
-            break
-        if nxt in lines_left:
-            if lines_left[nxt] == 0:
-                break  # the script is exhausted: the conversation ends
-            lines_left[nxt] -= 1
-        replies[nxt] = replies.get(nxt, 0) + 1
-        out.append(nxt)
-    return out, bounded
-
-
-def _seed_free(s: Scenario) -> bool:
-    """Whether who speaks when is the same in every repetition (only a seeded random order with three or
-    more agents varies with the repetition's seed)."""
-    return s.turn_order.mode != "random" or s.turn_order.seed is not None or len(s.agents) <= 2
-
-
-def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int) -> bool:
-    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded."""
-    speakers, bounded = _speakers(s, seed, est.unbounded_replies)
-    scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
-    context = len(s.opening.text) // CHARS_PER_TOKEN + 1
-    per_run: dict[tuple[str, str], list[int]] = {}
-    for name in speakers:
-        a = s.agent(name)
-        if a.provider == "scripted":
-            line = a.script()[scripted_pos[name]].text
-            scripted_pos[name] += 1
-            context += len(line) // CHARS_PER_TOKEN + 1
-            continue
-        reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
-        calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
-        calls[0] += 1
-        calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
-        calls[2] += reply
-        context += reply
-    for key, (calls_n, prompt, completion) in per_run.items():
-        row = rows.setdefault(key, ProviderPlan(*key))
-        row.runs += times
-        row.calls += calls_n * times
-        row.prompt_tokens += prompt * times
-        row.completion_tokens += completion * times
-    return bounded
-
+# ---- the plan summary behind --dry-run (arithmetic in simulator/plan.py) ----------------------------------
 
 def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool) -> PlanSummary:
     for row in rows.values():
@@ -598,16 +479,16 @@ def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = 
     rows: dict[tuple[str, str], ProviderPlan] = {}
     bounded, calls_bound = True, 0
     for levels, s, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
-        calls_bound += reps * _reply_cap(s, est.unbounded_replies)
+        calls_bound += reps * reply_cap(s, est.unbounded_replies)
         if calls_bound > MAX_CALLS:  # a level changed the stop rules
             raise _err(sweep.loc, ("factors",), f"cell {condition_name(levels)} takes the sweep past "
                                                 f"{MAX_CALLS:,} model calls; lower repetitions or max_turns")
         assert s.seed is not None  # resolve() set it
-        if _seed_free(s):
-            bounded &= _add_run(rows, s, repetition_seed(s.seed, 0), est, reps)
+        if seed_free(s):
+            bounded &= add_run(rows, s, repetition_seed(s.seed, 0), est, reps)
         else:
             for rep in range(reps):
-                bounded &= _add_run(rows, s, repetition_seed(s.seed, rep), est, 1)
+                bounded &= add_run(rows, s, repetition_seed(s.seed, rep), est, 1)
     return _summary(sweep, count_runs(sweep), rows, bounded)
 
 
@@ -616,7 +497,7 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
     rows: dict[tuple[str, str], ProviderPlan] = {}
     bounded = True
     for run in runs:
-        bounded &= _add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1)
+        bounded &= add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1)
     return _summary(sweep, len(runs), rows, bounded)
 
 

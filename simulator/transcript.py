@@ -324,6 +324,32 @@ def read_footer(path: str | Path) -> Footer | None:
         return None
 
 
+State = Literal["absent", "partial", "complete", "failed"]
+"""A planned run's transcript: none yet, unfinished (no footer), finished, or finished with an error."""
+
+
+def state_of(footer: Footer | None) -> State:
+    """The state a transcript with this footer is in: the one rule the executor, resume and the report
+    share (a transcript without a footer is partial, one whose footer records an error is failed)."""
+    if footer is None:
+        return "partial"
+    return "failed" if footer.failed else "complete"
+
+
+def transcript_status(path: str | Path) -> tuple[State, Footer | None]:
+    """A transcript's state and footer, from its last line alone (a missing file is absent)."""
+    try:
+        footer = read_footer(path)
+    except FileNotFoundError:
+        return "absent", None
+    return state_of(footer), footer
+
+
+def transcript_state(path: str | Path) -> State:
+    """:func:`transcript_status` without the footer."""
+    return transcript_status(path)[0]
+
+
 def read_transcript(path: str | Path) -> Transcript:
     """Read and validate a transcript. A cut-off last line (crash mid-write) is dropped, anything else bad
     is a TranscriptError naming the line."""

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from simulator.transcript import Transcript
+from simulator.transcript import Transcript, state_of
 
 from ..api import conversation_key, design_of
 from ..labels.vocab import FLAGS, NAME_LISTS, REASONING_LABELS, STANCE
@@ -101,10 +101,7 @@ class ConversationView:
 
     @property
     def status(self) -> str:
-        t = self.transcript
-        if t.footer is None:
-            return "partial"
-        return "failed" if t.footer.failed else "complete"
+        return state_of(self.transcript.footer)
 
 
 def _pick(df: pd.DataFrame, names: Iterable[str]) -> str | None:

@@ -10,18 +10,19 @@ import os
 # autogen-core opens an OpenTelemetry span around every internal message; we record our own provenance and
 # the spans cost about a tenth of the orchestration time per turn. Users who want the spans can set it false.
 os.environ.setdefault("AUTOGEN_DISABLE_RUNTIME_TRACING", "true")
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
 
+from ..plan import RunSpec
 from ..providers.base import Provenance, Provider
 from ..retry import RateLimiter, RetryPolicy
 from ..scenario import AgentSpec, Sampling, Scenario
 from ..secrets import public_url, redact, redact_data, redact_headers, redact_strings
-from ..seeds import pick_seed, repetition_seed
+from ..seeds import repetition_seed
 from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from ..versions import package_versions
 from .agent import ProviderAgent
@@ -38,29 +39,6 @@ RUNTIMES: tuple[Runtime, ...] = ("sequential", "group-chat")
 """``sequential``: :class:`~simulator.conversation.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
 RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans; same transcripts, more CPU per turn."""
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
-
-
-@dataclass
-class RunSpec:
-    """One concrete conversation to run: a resolved scenario, its repetition and a stable id."""
-
-    run_id: str
-    scenario: Scenario
-    repetition: int = 0
-    condition: dict[str, Any] = field(default_factory=dict)
-    scenario_file: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.scenario.seed is None:
-            # Planners pick the base seed once per plan (plan_runs, sweep.expand); a run built by hand still
-            # gets one, written into its scenario record so the header says how to reproduce it.
-            self.scenario = self.scenario.model_copy(update={"seed": pick_seed()})
-
-    @property
-    def seed(self) -> int:
-        """This repetition's seed (``simulator.seeds``): distinct per repetition, the same on a rerun."""
-        assert self.scenario.seed is not None  # set in __post_init__
-        return repetition_seed(self.scenario.seed, self.repetition)
 
 
 @dataclass
