@@ -146,6 +146,15 @@ def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
     return {r.run_id: transcript_status(os.path.join(base, r.run_id + ".jsonl")) for r in runs}
 
 
+def run_groups(runs: list[RunSpec]) -> list[list[RunSpec]]:
+    """The runs grouped by :attr:`RunSpec.group_key`, in plan order: a chain's links stay together, in
+    order, and go to one worker; every other run is a group of one."""
+    groups: dict[str, list[RunSpec]] = {}
+    for r in runs:
+        groups.setdefault(r.group_key, []).append(r)
+    return list(groups.values())
+
+
 def check_run_ids(runs: list[RunSpec]) -> None:
     seen: set[str] = set()
     for r in runs:
@@ -237,6 +246,15 @@ class Executor:
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
 
         async def one(r: RunSpec) -> RunOutcome:
+            if r.chain is not None and r.chain.previous is not None:
+                prev_state = transcript_state(self.out_dir / f"{r.chain.previous}.jsonl")
+                if prev_state != "complete":
+                    o = RunOutcome(r.run_id, "failed", self.out_dir / f"{r.run_id}.jsonl", error=(
+                        f"not run: the previous run of its chain ({r.chain.previous}) is {prev_state}, so there "
+                        "are no notes to start from"))
+                    if self.on_outcome:
+                        self.on_outcome(o)
+                    return o
             async with sem:
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
@@ -248,6 +266,10 @@ class Executor:
                 self.on_outcome(o)
             return o
 
+        async def in_order(group: list[RunSpec]) -> list[RunOutcome]:
+            # The links of a chain one after another: each starts from the notes the one before wrote.
+            return [await one(r) for r in group]
+
         if self.options.workers > 1 and len(todo) > 1:
             outcomes += await self._run_in_workers(todo)
         else:
@@ -255,7 +277,8 @@ class Executor:
                 self.on_started()
             with shared_scenario_records():
                 async with client_pool():
-                    outcomes += await asyncio.gather(*(one(r) for r in todo))
+                    outcomes += [o for chain in await asyncio.gather(*(in_order(g) for g in run_groups(todo)))
+                                 for o in chain]
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
 
@@ -264,14 +287,16 @@ class Executor:
         if not forked:
             # The fork server imports the heavy modules once (about 2 s) and forks clean workers from that state.
             ctx.set_forkserver_preload(["simulator.executor", *sorted(_provider_modules(todo))])
-        n = min(self.options.workers, len(todo))
+        groups = run_groups(todo)
+        n = min(self.options.workers, len(groups))
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=max(1, math.ceil(self.options.concurrency / n)),
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid(), forked, n), daemon=True)
+                                                         [r for g in groups[i::n] for r in g], queue, os.getpid(),
+                                                         forked, n), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()

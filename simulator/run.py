@@ -13,6 +13,7 @@ from .conversation.orchestrator import ProviderFactory, RunSpec
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
 from .interview import fill_official_names
+from .memory import chain_links
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
 from .seeds import pick_seed
 
@@ -39,9 +40,10 @@ def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str |
     stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
     if scenario.seed is None:
         scenario = scenario.model_copy(update={"seed": pick_seed()})
-    return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
-                    scenario_file=scenario_file)
-            for rep in range(scenario.repetitions)]
+    rids = [f"{scenario.name}-{stamp}-r{rep:03d}" for rep in range(scenario.repetitions)]
+    links = chain_links(scenario, f"{scenario.name}-{stamp}", rids)  # agents carrying notes: one chain
+    return [RunSpec(run_id=rid, scenario=scenario, repetition=rep, scenario_file=scenario_file, chain=link)
+            for rep, (rid, link) in enumerate(zip(rids, links))]
 
 
 def default_provider_factory() -> ProviderFactory:

@@ -23,6 +23,7 @@ from .conversation.orchestrator import RunSpec
 from .conversation.turns import Schedule
 from .errors import ScenarioError
 from .executor import RUN_ID, Limits
+from .memory import CHARS_PER_TOKEN, chain_links
 from .prices import cost_of
 from .run import resolve
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
@@ -426,13 +427,15 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
     check_size(sweep, max_turns=max_turns)
     runs: list[RunSpec] = []
     for levels, scenario, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
-        for rep in range(reps):
-            rid = run_id(sweep, levels, rep)
+        rids = [run_id(sweep, levels, rep) for rep in range(reps)]
+        # A cell whose agents carry notes is a chain of its repetitions, keyed by the cell.
+        links = chain_links(scenario, "-".join([sweep.name, *levels.values()]), rids)
+        for rep, (rid, link) in enumerate(zip(rids, links)):
             if not RUN_ID.match(rid):
                 raise _err(sweep.loc, ("name",), f"run id '{rid}' is longer than 200 characters or unsafe; "
                                                  "use shorter sweep, factor and level names")
             runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
-                                scenario_file=sweep.base_file or sweep.file))
+                                scenario_file=sweep.base_file or sweep.file, chain=link))
     return runs
 
 
@@ -468,8 +471,7 @@ def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
 
 # ---- the plan summary behind --dry-run -------------------------------------------------------------------
 
-CHARS_PER_TOKEN = 4
-"""Rough English average; the estimate needs no tokenizer (and so calls nothing)."""
+# The estimate needs no tokenizer (and so calls nothing): characters / CHARS_PER_TOKEN.
 
 
 @dataclass

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
 from autogen_agentchat.base import TaskResult
-from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
+from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
 
+from ..memory import CarriedNotes, ChainLink, memory_of, read_carried_notes
 from ..providers.base import Provenance, Provider
 from ..retry import RateLimiter, RetryPolicy
 from ..scenario import AgentSpec, Sampling, Scenario
@@ -25,6 +26,7 @@ from ..seeds import pick_seed, repetition_seed
 from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from ..versions import package_versions
 from .agent import ProviderAgent
+from .memory import AgentMemory
 from .messages import AgentStopped
 from .stops import build_termination
 from .team import SequentialTeam
@@ -49,6 +51,14 @@ class RunSpec:
     repetition: int = 0
     condition: dict[str, Any] = field(default_factory=dict)
     scenario_file: str | None = None
+    chain: ChainLink | None = None
+    """The chain of repetitions this run is a link of (agents carry notes from the previous link), if any."""
+
+    @property
+    def group_key(self) -> str:
+        """Runs with the same key must run one after another, in plan order, in one process: the links of a
+        chain (``chain.key``); every other run is a group of its own (its run id)."""
+        return self.chain.key if self.chain is not None else self.run_id
 
     def __post_init__(self) -> None:
         if self.scenario.seed is None:
@@ -141,7 +151,8 @@ def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance]) -> Header:
+def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance],
+            carried: CarriedNotes | None = None) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
@@ -159,6 +170,9 @@ def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Pro
         versions=package_versions(),
         condition=run.condition,
         autogen_team=runtime,
+        chain=run.chain.key if run.chain is not None else None,
+        notes_from=carried.from_run if carried is not None else None,
+        carried_notes=carried.notes if carried is not None else None,
     )
 
 
@@ -184,6 +198,8 @@ async def run_conversation(
     agents_specs = list(s.agents)
     names = [a.name for a in agents_specs]
     path = Path(out_dir) / f"{run.run_id}.jsonl"
+    # Read before anything is set up: a chain whose previous link did not finish raises ChainBroken here.
+    carried = read_carried_notes(out_dir, run.chain) if run.chain is not None else None
     providers: list[Provider] = []
     try:
         for a in agents_specs:
@@ -197,7 +213,7 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried), fsync=fsync)
     index = 0
 
     def record(msg: Message) -> None:
@@ -214,10 +230,18 @@ async def run_conversation(
     participants = [
         ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
                       limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
-                      sampling=run_sampling(a, run))
+                      sampling=run_sampling(a, run), memory=_agent_memory(s, a, carried))
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
     by_name = {agent.name: agent for agent in participants}
+    carrying = [agent for agent in participants if agent.memory is not None and agent.memory.policy.carries]
+    said: list[BaseChatMessage] = []
+    """The conversation as the agents take it in (kept only when some agent writes notes at its end)."""
+
+    def record_notes(agent: ProviderAgent | None) -> None:
+        if agent is not None and agent.memory is not None:
+            for notes in agent.memory.take_notes():
+                writer.notes(notes)
     if runtime == "group-chat":
         chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
                                                                         termination_condition=termination)
@@ -229,19 +253,33 @@ async def run_conversation(
     finished = False
     try:
         task = TextMessage(source=opener, content=s.opening.text)
+        if carrying:
+            said.append(task)
         async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
-            elif isinstance(item, AgentStopped) and item.failed:
-                error, crashed = item.error, item.kind == "crash"
+            elif isinstance(item, AgentStopped):
+                record_notes(by_name.get(item.source))
+                if item.failed:
+                    error, crashed = item.error, item.kind == "crash"
             elif isinstance(item, BaseTextChatMessage) and not isinstance(item, StopMessage):
                 speaker = by_name.get(item.source)
+                record_notes(speaker)
+                if carrying:
+                    said.append(item)
                 call = speaker.take_call(item.id) if speaker is not None else None
                 record(Message(
                     index=index, speaker=item.source, recipients=[n for n in names if n != item.source],
                     text=item.content, **(dict(call) if call is not None else {}),
                 ))
                 index += 1
+        if error is None:
+            for agent in carrying:  # notes for the next link of the chain, once the conversation is over
+                assert agent.memory is not None
+                agent.catch_up(said[agent.seen:])
+                notes = await agent.memory.at_end(agent)
+                if notes is not None:
+                    writer.notes(notes)
         finished = True
         if error is not None:
             stop_reason = "crash" if crashed else "error"
@@ -258,6 +296,13 @@ async def run_conversation(
         else:
             writer.abandon()
     return ConversationResult(run.run_id, path, footer)
+
+
+def _agent_memory(s: Scenario, a: AgentSpec, carried: CarriedNotes | None) -> AgentMemory | None:
+    policy = memory_of(s, a)
+    if policy.policy == "none":
+        return None
+    return AgentMemory(policy, carried.notes.get(a.name) if carried is not None else None)
 
 
 def _short_error(exc: BaseException) -> str:
