@@ -265,3 +265,17 @@ def test_both_runtimes_write_the_same_notes(tmp_path: Path, server):
             for f in sorted(out.glob("*.jsonl")) for t in [read_transcript(f)]}
     assert seen["sequential"] == seen["group-chat"]
     assert any(notes for notes, _, _ in seen["sequential"].values())
+
+
+def test_a_chain_stays_in_one_worker_and_in_order(tmp_path: Path, server):
+    sweep = _write(tmp_path, server.base_url, reps=3)
+    out = tmp_path / "out"
+    outcomes = run_sweep(sweep, out, concurrency=8, workers=3)
+    assert {o.status for o in outcomes} == {"done"}, [o.error for o in outcomes]
+    for i in (1, 2):
+        t = read_transcript(out / f"memsweep-carried-r{i:03d}.jsonl")
+        prev = read_transcript(out / f"memsweep-carried-r{i - 1:03d}.jsonl")
+        assert t.header.notes_from == prev.header.run_id
+        assert t.header.carried_notes == {n.agent: n.text for n in prev.notes if n.when == "end"}
+        assert prev.footer is not None and prev.footer.ended_at is not None
+        assert t.header.started_at is not None and t.header.started_at >= prev.footer.ended_at
