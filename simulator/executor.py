@@ -139,6 +139,15 @@ def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
     return {r.run_id: transcript_status(os.path.join(base, r.run_id + ".jsonl")) for r in runs}
 
 
+def run_groups(runs: list[RunSpec]) -> list[list[RunSpec]]:
+    """The runs grouped by :attr:`RunSpec.group_key`, in plan order: a chain's links stay together, in
+    order, and go to one worker; every other run is a group of one."""
+    groups: dict[str, list[RunSpec]] = {}
+    for r in runs:
+        groups.setdefault(r.group_key, []).append(r)
+    return list(groups.values())
+
+
 class Executor:
     def __init__(self, out_dir: str | Path, make_provider: ProviderFactory, options: ExecOptions | None = None,
                  on_outcome: Callable[[RunOutcome], None] | None = None,
@@ -239,6 +248,15 @@ class Executor:
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
 
         async def one(r: RunSpec) -> RunOutcome:
+            if r.chain is not None and r.chain.previous is not None:
+                prev_state = transcript_state(self.out_dir / f"{r.chain.previous}.jsonl")
+                if prev_state != "complete":
+                    o = RunOutcome(r.run_id, "failed", self.out_dir / f"{r.run_id}.jsonl", error=(
+                        f"not run: the previous run of its chain ({r.chain.previous}) is {prev_state}, so there "
+                        "are no notes to start from"))
+                    if self.on_outcome:
+                        self.on_outcome(o)
+                    return o
             async with sem:
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
@@ -250,23 +268,29 @@ class Executor:
                 self.on_outcome(o)
             return o
 
+        async def in_order(group: list[RunSpec]) -> list[RunOutcome]:
+            # The links of a chain one after another: each starts from the notes the one before wrote.
+            return [await one(r) for r in group]
+
         with shared_scenario_records():
             async with client_pool():
-                return list(await asyncio.gather(*(one(r) for r in todo)))
+                return [o for chain in await asyncio.gather(*(in_order(g) for g in run_groups(todo))) for o in chain]
 
     async def _run_in_workers(self, todo: list[RunSpec]) -> list[RunOutcome]:
         ctx, forked = _worker_context()
         if not forked:
             # The fork server imports the heavy modules once (about 2 s) and forks clean workers from that state.
             ctx.set_forkserver_preload(["simulator.executor", *sorted(_provider_modules(todo))])
-        n = min(self.options.workers, len(todo))
+        groups = run_groups(todo)
+        n = min(self.options.workers, len(groups))
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=max(1, math.ceil(self.options.concurrency / n)),
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid(), forked, n), daemon=True)
+                                                         [r for g in groups[i::n] for r in g], queue, os.getpid(),
+                                                         forked, n), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from pydantic import Field
 
 from .errors import IngroupError
+from .memory import CHARS_PER_TOKEN, ChainLink, chain_links
 from .scenario import Scenario
 from .seeds import pick_seed, repetition_seed
 from .validation import Strict
@@ -28,8 +29,6 @@ MAX_RUNS = 100_000
 """More runs than this in one sweep is a typo or a hostile file, not an experiment."""
 MAX_CALLS = 10_000_000
 """More model calls than this in one sweep is refused before anything is planned in detail."""
-CHARS_PER_TOKEN = 4
-"""Rough English average; the estimate needs no tokenizer (and so calls nothing)."""
 
 
 @dataclass
@@ -41,9 +40,11 @@ class RunSpec:
     repetition: int = 0
     condition: dict[str, Any] = field(default_factory=dict)
     scenario_file: str | None = None
+    chain: ChainLink | None = None
+    """The chain of repetitions this run is a link of (agents carry notes from the previous link), if any."""
     group: str | None = None
-    """Runs that must run in order, in one process (a chain carrying notes across repetitions), share a
-    group; a shard keeps a group whole. ``None``: the run is its own group."""
+    """Runs that must run in order, in one process, share a group; a shard keeps a group whole. ``None``: the
+    run's chain, if it is a link of one, else the run alone."""
 
     def __post_init__(self) -> None:
         if self.scenario.seed is None:
@@ -59,8 +60,11 @@ class RunSpec:
 
     @property
     def group_key(self) -> str:
-        """What a shard is assigned by: the run's group, or its id."""
-        return self.group if self.group is not None else self.run_id
+        """Runs with the same key run one after another, in plan order, in one process, and a shard keeps
+        them together: the links of a chain; every other run is a group of its own (its run id)."""
+        if self.group is not None:
+            return self.group
+        return self.chain.key if self.chain is not None else self.run_id
 
 
 def check_run_ids(runs: Iterable[RunSpec]) -> None:
@@ -82,9 +86,10 @@ def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str |
     stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
     if scenario.seed is None:
         scenario = scenario.model_copy(update={"seed": pick_seed()})
-    return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
-                    scenario_file=scenario_file)
-            for rep in range(scenario.repetitions)]
+    rids = [f"{scenario.name}-{stamp}-r{rep:03d}" for rep in range(scenario.repetitions)]
+    links = chain_links(scenario, f"{scenario.name}-{stamp}", rids)  # agents carrying notes: one chain
+    return [RunSpec(run_id=rid, scenario=scenario, repetition=rep, scenario_file=scenario_file, chain=link)
+            for rep, (rid, link) in enumerate(zip(rids, links))]
 
 
 # ---- shards ------------------------------------------------------------------------------------------------

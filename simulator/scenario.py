@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
+from .memory import Memory
 from .validation import Strict
 from .yamlio import LocatedData, format_path, load_yaml_file, load_yaml_text
 
@@ -123,6 +124,8 @@ class AgentSpec(Strict):
     think_tags: bool = False
     """Move ``<think>...</think>`` sections of the reply (DeepSeek R1 and kin on local servers) out of the
     text into the message's reasoning, so the other agents do not see them."""
+    memory: Memory | None = None
+    """The agent's memory policy (``simulator.memory``); unset: the scenario's ``memory``."""
 
     @field_validator("base_url")
     @classmethod
@@ -151,6 +154,8 @@ class AgentSpec(Strict):
             raise ValueError("a scripted agent needs 'lines', the fixed lines it speaks")
         if self.provider != "scripted" and self.lines is not None:
             raise ValueError("'lines' is only for provider: scripted")
+        if self.provider == "scripted" and self.memory is not None and self.memory.policy != "none":
+            raise ValueError("a scripted agent has no model to write notes: 'memory' is for model agents")
         if self.provider not in ("openai", "anthropic"):
             for name in ("extra_body", "extra_headers"):
                 if getattr(self, name) is not None:
@@ -241,6 +246,8 @@ class Scenario(Strict):
     seed: int | None = None
     """Base of every repetition's seed (``simulator.seeds``). Unset: ``ingroup run`` picks one and records it
     in the header's scenario, so ``--seed`` reproduces the run."""
+    memory: Memory | None = None
+    """The memory policy of every model agent that sets none of its own (``simulator.memory``)."""
     metadata: dict[str, Any] = {}
     """Free-form facts about the run (condition names set by a sweep, for instance)."""
 

@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
 from .errors import ScenarioError
 from .executor import Limits
+from .memory import chain_links
 from .plan import (
     MAX_CALLS,
     MAX_RUNS,
@@ -427,13 +428,15 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
     check_size(sweep, max_turns=max_turns)
     runs: list[RunSpec] = []
     for levels, scenario, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
-        for rep in range(reps):
-            rid = run_id(sweep, levels, rep)
+        rids = [run_id(sweep, levels, rep) for rep in range(reps)]
+        # A cell whose agents carry notes is a chain of its repetitions, keyed by the cell.
+        links = chain_links(scenario, "-".join([sweep.name, *levels.values()]), rids)
+        for rep, (rid, link) in enumerate(zip(rids, links)):
             if not RUN_ID.match(rid):
                 raise _err(sweep.loc, ("name",), f"run id '{rid}' is longer than 200 characters or unsafe; "
                                                  "use shorter sweep, factor and level names")
             runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
-                                scenario_file=sweep.base_file or sweep.file))
+                                scenario_file=sweep.base_file or sweep.file, chain=link))
     return runs
 
 

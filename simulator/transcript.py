@@ -1,6 +1,7 @@
 """Transcripts: one JSONL file per conversation, written as the conversation goes.
 
-Line 1 is a ``header``, then one ``message`` per turn, then a ``footer``. Each line is flushed as soon as
+Line 1 is a ``header``, then one ``message`` per turn (with the ``notes`` of agents that keep a memory
+between them, which are not turns), then a ``footer``. Each line is flushed as soon as
 it is written, so a crash loses at most the message in flight, and a file without a footer is a partial
 run. The record types below are the schema; ``docs/transcripts.md`` documents them and
 ``docs/transcript.schema.json`` is generated from them (``ingroup schema``).
@@ -21,11 +22,12 @@ from .errors import TranscriptError
 from .files import ensure_dir, open_new
 from .validation import located
 
-SCHEMA = "ingroup.transcript/3"
-SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", SCHEMA)
+SCHEMA = "ingroup.transcript/4"
+SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", "ingroup.transcript/3", SCHEMA)
 """Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
-model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator). Every field
-added since /1 is optional, so older files read as they are."""
+model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator); /4 memory:
+``notes`` records and the header's chain and carried notes. Every field added since /1 is optional, so older
+files read as they are."""
 
 
 def now_iso() -> str:
@@ -109,6 +111,13 @@ class Header(_Record):
     autogen_team: str | None = None
     """The autogen-agentchat team that ran the conversation, ``sequential`` or ``group-chat`` (``--team``);
     None when imported. Not the agents' ``team``, which is their side in a team battle."""
+    chain: str | None = None
+    """/4: the chain of repetitions this run belongs to (``memory.policy: carried_notes``), None otherwise."""
+    notes_from: str | None = None
+    """/4: the run id whose end notes this run started with (the previous link of its chain)."""
+    carried_notes: dict[str, str] | None = None
+    """/4: agent name -> the notes it started this conversation with (from ``notes_from``), in its system
+    prompt under ``simulator.memory.CARRIED_HEADING``."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -160,6 +169,39 @@ class Message(CallRecord, _MessageHead):
     """One turn: the head fields (type, index, speaker, recipients, text) come first on the line."""
 
 
+NotesWhen = Literal["budget", "end"]
+"""Why notes were made: the agent's context passed its token budget (``rolling_summary``), or the
+conversation ended and they go to the next one (``carried_notes``)."""
+TokenCount = Literal["tokenizer", "estimate"]
+"""How context tokens were counted: by the model's own tokenizer (embedded), or by
+``simulator.memory.estimate_tokens`` (characters / 4)."""
+
+
+class _NotesHead(_Record):
+    type: Literal["notes"] = "notes"
+    agent: str
+    when: NotesWhen
+    at_turn: int
+    """Messages in the conversation when the notes were made: the index of the message that follows them."""
+    text: str
+    """The notes, as the agent's model wrote them."""
+    prompt: str
+    """What the agent was asked (after its context, as a user turn)."""
+    tokens_before: int
+    """The agent's context (system prompt and messages) before, in tokens."""
+    tokens_after: int | None = None
+    """``budget``: the context it continues from (system prompt with the notes, the latest messages)."""
+    kept_messages: int | None = None
+    """``budget``: how many of the latest messages stayed in the context beside the notes."""
+    budget_tokens: int | None = None
+    token_count: TokenCount = "estimate"
+
+
+class Notes(CallRecord, _NotesHead):
+    """Notes an agent wrote of its context (``simulator.memory``): not a turn, no other agent sees them. The
+    call fields record the call that wrote them, like a message's."""
+
+
 # Stop reasons of a conversation that failed: a provider failed for good ("error"), or ingroup itself raised
 # ("crash", with the traceback in ``error``). Every other stop reason is a finished conversation.
 FAILED_STOPS = ("error", "crash")
@@ -203,6 +245,8 @@ class Transcript(BaseModel):
     header: Header
     messages: list[Message]
     footer: Footer | None
+    notes: list[Notes] = []
+    """/4: the notes agents wrote (memory policies), in order; they are not messages."""
     dropped_tail: bool = False
     """The last line was cut off mid-write (a crash); it was left out."""
     key: str | None = None
@@ -258,6 +302,15 @@ class TranscriptWriter:
             used = self.by_agent.setdefault(msg.speaker, AgentTokens())
             used.prompt_tokens += msg.prompt_tokens or 0
             used.completion_tokens += msg.completion_tokens or 0
+
+    def notes(self, notes: Notes) -> None:
+        """Write an agent's notes; their call's tokens count towards the footer's (a cost), not its turns."""
+        self._write(notes)
+        self.prompt_tokens += notes.prompt_tokens or 0
+        self.completion_tokens += notes.completion_tokens or 0
+        used = self.by_agent.setdefault(notes.agent, AgentTokens())
+        used.prompt_tokens += notes.prompt_tokens or 0
+        used.completion_tokens += notes.completion_tokens or 0
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
         footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,
@@ -359,6 +412,7 @@ def read_transcript(path: str | Path) -> Transcript:
         raise TranscriptError("empty transcript file", file=p)
     header: Header | None = None
     messages: list[Message] = []
+    notes: list[Notes] = []
     footer: Footer | None = None
     dropped = False
     for pos, (n, obj, raw) in enumerate(records):
@@ -378,6 +432,10 @@ def read_transcript(path: str | Path) -> Transcript:
                 if footer is not None:
                     raise TranscriptError("message after the footer", file=p, line=n)
                 messages.append(Message.model_validate(obj))
+            elif kind == "notes":
+                if footer is not None:
+                    raise TranscriptError("notes after the footer", file=p, line=n)
+                notes.append(Notes.model_validate(obj))
             elif kind == "footer":
                 if footer is not None:
                     raise TranscriptError("second footer", file=p, line=n)
@@ -387,7 +445,7 @@ def read_transcript(path: str | Path) -> Transcript:
         except ValidationError as exc:
             raise located(exc, file=p, line=n, error=TranscriptError) from None
     assert header is not None
-    return Transcript(path=p, header=header, messages=messages, footer=footer, dropped_tail=dropped)
+    return Transcript(path=p, header=header, messages=messages, footer=footer, notes=notes, dropped_tail=dropped)
 
 
 def transcript_files(folder: str | Path) -> list[Path]:
@@ -436,15 +494,16 @@ def _natural_key(s: str) -> list[Any]:
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of the three line types (what ``docs/transcript.schema.json`` holds)."""
+    """JSON Schema of the line types (what ``docs/transcript.schema.json`` holds)."""
     from pydantic.json_schema import models_json_schema
 
-    refs, top = models_json_schema([(Header, "validation"), (Message, "validation"), (Footer, "validation")],
-                                   by_alias=True)
+    kinds = (Header, Message, Notes, Footer)
+    refs, top = models_json_schema([(m, "validation") for m in kinds], by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": SCHEMA,
-        "description": "One JSON object per line: a header, then messages, then a footer (absent if partial).",
-        "oneOf": [refs[(m, "validation")] for m in (Header, Message, Footer)],
+        "description": "One JSON object per line: a header, then messages (and agents' notes between them), "
+                       "then a footer (absent if partial).",
+        "oneOf": [refs[(m, "validation")] for m in kinds],
         "$defs": top["$defs"],
     }

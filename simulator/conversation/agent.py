@@ -28,6 +28,7 @@ from ..retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
 from ..scenario import AgentSpec, Sampling
 from ..secrets import redact
 from ..transcript import CallRecord, now_iso
+from .memory import AgentMemory
 from .messages import AgentStopped, StopKind
 
 
@@ -42,11 +43,13 @@ class ProviderAgent(BaseChatAgent):
         limiter: RateLimiter | None = None,
         seed: int = 0,
         sampling: Sampling | None = None,
+        memory: AgentMemory | None = None,
     ) -> None:
         super().__init__(spec.name, description=f"{spec.name} ({spec.provider}:{spec.model})")
         self.spec = spec
         self.provider = provider
-        self._system = spec.system_prompt()
+        self.system = spec.system_prompt()
+        """The system prompt each call gets: the agent's own, with its notes once it has some (``memory``)."""
         self._speaker_names = speaker_names
         self._retry = retry or RetryPolicy(timeout_s=spec.timeout_s)
         self._limiter = limiter
@@ -55,6 +58,13 @@ class ProviderAgent(BaseChatAgent):
         """What each call asks for: the scenario's sampling with the run's seed."""
         self._history: list[Turn] = []
         self._calls: dict[str, CallRecord] = {}
+        self.seen = 0
+        """Messages of the conversation the agent has taken in, its own included: the index its next reply
+        gets."""
+        self.memory = memory
+        """The agent's memory policy at work (None: it keeps the whole conversation)."""
+        if memory is not None:
+            self.system = memory.start_system(self.system)
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -66,6 +76,7 @@ class ProviderAgent(BaseChatAgent):
             error=None if kind == "script_exhausted" else redact(error)[:20_000]))
 
     def _see(self, messages: Sequence[BaseChatMessage]) -> None:
+        self.seen += len(messages)
         for m in messages:
             text = m.content if isinstance(m, BaseTextChatMessage) else m.to_text()
             if m.source == self.name:
@@ -77,15 +88,10 @@ class ProviderAgent(BaseChatAgent):
 
     async def on_messages(self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken) -> Response:
         self._see(messages)
-        started = now_iso()
-        t0 = time.perf_counter()
-        stats = CallStats()
-        turns = list(self._history)
         try:
-            completion = await call_with_retry(
-                lambda: self.provider.complete(self._system, turns, self._sampling),
-                self._retry, self._limiter, self._rng, stats,
-            )
+            if self.memory is not None:
+                await self.memory.before_turn(self, fresh=len(messages))
+            text, call = await self.call_model(list(self._history))
         except ScriptExhausted as exc:
             # Ends the conversation through StopMessageTermination; not an error, and not a turn.
             return self._stop("script_exhausted", str(exc))
@@ -95,6 +101,25 @@ class ProviderAgent(BaseChatAgent):
             return self._stop("provider_error", f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug, not a provider failure: recorded with its traceback, shown as a crash
             return self._stop("crash", "".join(traceback.format_exception(exc)).strip())
+        self._history.append(Turn("assistant", text, self.name))
+        self.seen += 1
+        usage = RequestUsage(prompt_tokens=call.prompt_tokens or 0, completion_tokens=call.completion_tokens or 0)
+        msg = TextMessage(source=self.name, content=text, models_usage=usage)
+        self._calls[msg.id] = call
+        return Response(chat_message=msg)
+
+    async def call_model(self, turns: list[Turn]) -> tuple[str, CallRecord]:
+        """One call of the agent's model on ``turns`` under its current system prompt, with retries: the
+        visible text (``<think>`` sections moved out when asked) and the call's record. Provider failures
+        raise; :meth:`on_messages` turns them into a stop."""
+        started = now_iso()
+        t0 = time.perf_counter()
+        stats = CallStats()
+        system = self.system
+        completion = await call_with_retry(
+            lambda: self.provider.complete(system, turns, self._sampling),
+            self._retry, self._limiter, self._rng, stats,
+        )
         latency = time.perf_counter() - t0
         text, reasoning = completion.text, completion.reasoning
         reasoning_format = completion.reasoning_format
@@ -103,7 +128,6 @@ class ProviderAgent(BaseChatAgent):
             if tagged is not None:
                 reasoning = tagged if reasoning is None else f"{reasoning}\n\n{tagged}"
                 reasoning_format = reasoning_format or "think_tags"
-        self._history.append(Turn("assistant", text, self.name))
         call = CallRecord(
             reasoning=reasoning,
             reasoning_tokens=completion.reasoning_tokens,
@@ -125,11 +149,20 @@ class ProviderAgent(BaseChatAgent):
             scripted=self.spec.provider == "scripted",
             attempts=stats.attempts,
         )
-        usage = RequestUsage(prompt_tokens=completion.prompt_tokens or 0,
-                             completion_tokens=completion.completion_tokens or 0)
-        msg = TextMessage(source=self.name, content=text, models_usage=usage)
-        self._calls[msg.id] = call
-        return Response(chat_message=msg)
+        return text, call
+
+    @property
+    def history(self) -> list[Turn]:
+        """The agent's context after its system prompt: every turn it has seen and said (or, once it has
+        notes, the turns since)."""
+        return self._history
+
+    def replace_history(self, turns: list[Turn]) -> None:
+        self._history = list(turns)
+
+    def catch_up(self, messages: Sequence[BaseChatMessage]) -> None:
+        """Take in messages said after the agent's last turn (before it writes notes at the end)."""
+        self._see(messages)
 
     def take_call(self, message_id: str) -> CallRecord | None:
         """The record of the call that produced message ``message_id`` (handed over once: the transcript

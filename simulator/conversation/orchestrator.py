@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
 from autogen_agentchat.base import TaskResult
-from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
+from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
 
+from ..memory import CarriedNotes, memory_of, read_carried_notes
 from ..plan import RunSpec
 from ..providers.base import Provenance, Provider
 from ..retry import RateLimiter, RetryPolicy
@@ -26,6 +27,7 @@ from ..seeds import repetition_seed
 from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
 from ..versions import package_versions
 from .agent import ProviderAgent
+from .memory import AgentMemory
 from .messages import AgentStopped
 from .stops import build_termination
 from .team import SequentialTeam
@@ -119,7 +121,8 @@ def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance]) -> Header:
+def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance],
+            carried: CarriedNotes | None = None) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
@@ -137,6 +140,9 @@ def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Pro
         versions=package_versions(),
         condition=run.condition,
         autogen_team=runtime,
+        chain=run.chain.key if run.chain is not None else None,
+        notes_from=carried.from_run if carried is not None else None,
+        carried_notes=carried.notes if carried is not None else None,
     )
 
 
@@ -162,6 +168,8 @@ async def run_conversation(
     agents_specs = list(s.agents)
     names = [a.name for a in agents_specs]
     path = Path(out_dir) / f"{run.run_id}.jsonl"
+    # Read before anything is set up: a chain whose previous link did not finish raises ChainBroken here.
+    carried = read_carried_notes(out_dir, run.chain) if run.chain is not None else None
     providers: list[Provider] = []
     try:
         for a in agents_specs:
@@ -175,7 +183,7 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried), fsync=fsync)
     index = 0
 
     def record(msg: Message) -> None:
@@ -192,10 +200,18 @@ async def run_conversation(
     participants = [
         ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
                       limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
-                      sampling=run_sampling(a, run))
+                      sampling=run_sampling(a, run), memory=_agent_memory(s, a, carried))
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
     by_name = {agent.name: agent for agent in participants}
+    carrying = [agent for agent in participants if agent.memory is not None and agent.memory.policy.carries]
+    said: list[BaseChatMessage] = []
+    """The conversation as the agents take it in (kept only when some agent writes notes at its end)."""
+
+    def record_notes(agent: ProviderAgent | None) -> None:
+        if agent is not None and agent.memory is not None:
+            for notes in agent.memory.take_notes():
+                writer.notes(notes)
     if runtime == "group-chat":
         chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
                                                                         termination_condition=termination)
@@ -207,19 +223,33 @@ async def run_conversation(
     finished = False
     try:
         task = TextMessage(source=opener, content=s.opening.text)
+        if carrying:
+            said.append(task)
         async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
-            elif isinstance(item, AgentStopped) and item.failed:
-                error, crashed = item.error, item.kind == "crash"
+            elif isinstance(item, AgentStopped):
+                record_notes(by_name.get(item.source))
+                if item.failed:
+                    error, crashed = item.error, item.kind == "crash"
             elif isinstance(item, BaseTextChatMessage) and not isinstance(item, StopMessage):
                 speaker = by_name.get(item.source)
+                record_notes(speaker)
+                if carrying:
+                    said.append(item)
                 call = speaker.take_call(item.id) if speaker is not None else None
                 record(Message(
                     index=index, speaker=item.source, recipients=[n for n in names if n != item.source],
                     text=item.content, **(dict(call) if call is not None else {}),
                 ))
                 index += 1
+        if error is None:
+            for agent in carrying:  # notes for the next link of the chain, once the conversation is over
+                assert agent.memory is not None
+                agent.catch_up(said[agent.seen:])
+                notes = await agent.memory.at_end(agent)
+                if notes is not None:
+                    writer.notes(notes)
         finished = True
         if error is not None:
             stop_reason = "crash" if crashed else "error"
@@ -236,6 +266,13 @@ async def run_conversation(
         else:
             writer.abandon()
     return ConversationResult(run.run_id, path, footer)
+
+
+def _agent_memory(s: Scenario, a: AgentSpec, carried: CarriedNotes | None) -> AgentMemory | None:
+    policy = memory_of(s, a)
+    if policy.policy == "none":
+        return None
+    return AgentMemory(policy, carried.notes.get(a.name) if carried is not None else None)
 
 
 def _short_error(exc: BaseException) -> str:

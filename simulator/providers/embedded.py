@@ -164,6 +164,17 @@ class EmbeddedProvider:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(model.executor, self._complete_sync, system, turns, sampling)
 
+    async def count_tokens(self, system: str, turns: list[Turn]) -> int:
+        """Tokens of a context by the model's tokenizer, chat-template markers included (what a memory
+        policy's budget is compared with); on the model's thread, like the calls."""
+        model = _model_for(self.model_path, self.n_ctx)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(model.executor, self._count_sync, system, turns)
+
+    def _count_sync(self, system: str, turns: list[Turn]) -> int:
+        llama = self._own()
+        return sum(_count(llama, text) for text in ([system] if system else []) + [t.content for t in turns])
+
     def _complete_sync(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
         applied, unsupported = split_sampling(sampling, SUPPORTED)
         applied.setdefault("repeat_penalty", DEFAULT_REPEAT_PENALTY)
