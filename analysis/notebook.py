@@ -44,11 +44,13 @@ def analyze(source: Any, task: str | None = None, **kwargs: Any) -> Any:
 def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
               dry_run: bool = False, make_provider: Any = None, workers: int = 1,
-              runtime: str = "sequential") -> Any:
+              runtime: str = "sequential", cache: str | Path | None = None, max_cost: float | None = None) -> Any:
     """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.
 
-    Returns the executor's outcomes (one per planned run), or with ``dry_run=True`` the plan summary
-    without calling any model. ``out`` defaults to ``transcripts/<sweep name>`` as on the command line.
+    Returns the executor's outcomes (one per planned run, except runs ``max_cost`` kept from starting), or
+    with ``dry_run=True`` the plan summary without calling any model. ``out`` defaults to
+    ``transcripts/<sweep name>`` as on the command line; ``cache`` and ``max_cost`` are ``--cache`` and
+    ``--max-cost``.
     """
     from simulator import sweep as sw
     from simulator.sweep_cli import execute
@@ -59,7 +61,8 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
     runs = sw.expand(spec, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / spec.name
     return execute(spec, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers, runtime=runtime)
+                   make_provider=make_provider, workers=workers, runtime=runtime,
+                   cache=Path(cache) if cache is not None else None, max_cost=max_cost)
 
 
 async def arun_sweep(file: str | Path, out: str | Path | None = None, **kwargs: Any) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal
 
+from .budget import Budget
 from .conversation.orchestrator import (
     ConversationResult,
     ProviderFactory,
@@ -28,6 +29,7 @@ from .conversation.orchestrator import (
 from .errors import IngroupError
 from .files import ensure_subdir
 from .providers._clients import client_pool
+from .providers.cache import CallCache
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
 from .transcript import AgentTokens, Footer, Message, read_footer
@@ -60,6 +62,13 @@ class ExecOptions:
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
     cores. Concurrency and provider limits are divided among the workers; ``on_message`` is not called."""
+    cache_dir: Path | None = None
+    """The call cache's folder (``--cache``): replies found there are not asked for again."""
+    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Prices on top of ``simulator/prices.py`` for the footers' cost (a sweep's ``prices:``)."""
+    budget: Budget | None = None
+    """``--max-cost``: a run whose planned cost would take the spending past the cap is not started. Split
+    evenly among worker processes."""
 
 
 @dataclass
@@ -74,12 +83,18 @@ class RunOutcome:
     completion_tokens: int = 0
     by_agent: dict[str, AgentTokens] | None = None
     """Tokens per speaker from the footer (None for transcripts written before footers held them)."""
+    cost_usd: float | None = None
+    """The footer's cost (cached replies count 0); None when unknown or not recorded (``cost_recorded``)."""
+    cost_recorded: bool = False
+    """The footer records a cost (files written before /4 do not: their cost is worked out from tokens)."""
+    cached_calls: int = 0
 
     @classmethod
     def of(cls, run_id: str, status: Literal["done", "skipped", "failed"], path: Path, footer: Footer,
            error: str | None = None) -> "RunOutcome":
         return cls(run_id, status, path, footer.turns, footer.stop_reason, error or footer.error,
-                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent)
+                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent, footer.cost_usd,
+                   footer.prices_as_of is not None, footer.cached_calls)
 
 
 def failure_text(o: RunOutcome) -> str:
@@ -235,13 +250,21 @@ class Executor:
             if self.on_outcome:
                 self.on_outcome(o)
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
+        cache = CallCache(self.options.cache_dir) if self.options.cache_dir is not None else None
+        budget = self.options.budget
 
-        async def one(r: RunSpec) -> RunOutcome:
+        async def one(r: RunSpec) -> RunOutcome | None:
             async with sem:
+                # Checked when the run would start, not when it was queued: by then the runs before it
+                # have settled what they cost.
+                if budget is not None and not budget.admit(r.run_id):
+                    return None
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
-                    runtime=self.options.runtime)
+                    runtime=self.options.runtime, cache=cache, prices=self.options.prices)
+                if budget is not None:
+                    budget.settle(r.run_id, res.footer.cost_usd)
             f = res.footer
             o = RunOutcome.of(r.run_id, "failed" if f.failed else "done", res.path, f)
             if self.on_outcome:
@@ -255,7 +278,7 @@ class Executor:
                 self.on_started()
             with shared_scenario_records():
                 async with client_pool():
-                    outcomes += await asyncio.gather(*(one(r) for r in todo))
+                    outcomes += [o for o in await asyncio.gather(*(one(r) for r in todo)) if o is not None]
         order = {r.run_id: i for i, r in enumerate(runs)}
         return sorted(outcomes, key=lambda o: order[o.run_id])
 
@@ -268,7 +291,8 @@ class Executor:
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=max(1, math.ceil(self.options.concurrency / n)),
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
-                                  for k, v in self.options.limits.items()})
+                                  for k, v in self.options.limits.items()},
+                          budget=self.options.budget.share(n) if self.options.budget is not None else None)
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
                                                          todo[i::n], queue, os.getpid(), forked, n), daemon=True)

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.console import Console
 
-from .cli import RuntimeOption, TeamAlias
+from .cli import CacheOption, RuntimeOption, TeamAlias
 from .display import terminal_safe
 from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
 
 if TYPE_CHECKING:
+    from .budget import Budget
     from .conversation.orchestrator import RunSpec
     from .executor import Survey
     from .scenario import AgentSpec
@@ -184,14 +185,35 @@ def _run_cost_from_file(path: Path, prices: dict[str, tuple[float, float]]) -> f
 
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-            make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
+            make_provider=None, workers: int = 1, runtime: str = "sequential", cache: Path | None = None,
+            max_cost: float | None = None) -> list:
+    """Run or resume ``runs`` into ``out``. ``cache``: the call cache's folder; ``max_cost``: the most this
+    invocation may spend, in US dollars (runs it would pass are not started, and have no outcome)."""
+    budget = _budget(sweep, runs, max_cost) if max_cost is not None else None
+    if cache is not None:
+        ensure_dir(cache)
     with folder_locked(out, shared=False):
         return _execute(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
-                        make_provider=make_provider, workers=workers, runtime=runtime)
+                        make_provider=make_provider, workers=workers, runtime=runtime, cache=cache, budget=budget)
+
+
+def _budget(sweep: Sweep, runs: list[RunSpec], max_cost: float) -> "Budget":
+    from .budget import Budget
+    from .sweep import run_cost_estimates
+
+    if max_cost < 0:
+        raise IngroupError(f"--max-cost must be 0 or more, not {max_cost:g}", field="--max-cost")
+    estimates, unpriced = run_cost_estimates(sweep, runs)
+    if unpriced:
+        raise IngroupError(f"--max-cost: no price known for {', '.join(unpriced)}, so its runs cannot be "
+                           "budgeted; give its price under prices: in the sweep file", file=sweep.file,
+                           field="prices")
+    return Budget(max_cost, estimates)
 
 
 def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-             make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
+             make_provider=None, workers: int = 1, runtime: str = "sequential", cache: Path | None = None,
+             budget: "Budget | None" = None) -> list:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .blocking import run_blocking
@@ -203,7 +225,8 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
     if why:
         console.print(f"note: {why}", highlight=False)
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
-                          workers=workers, runtime=runtime)  # type: ignore[arg-type]
+                          workers=workers, runtime=runtime, cache_dir=cache, prices=sweep.price_table(),  # type: ignore[arg-type]
+                          budget=budget)
     survey = survey_of(out, runs)
     check_out_dir(out, runs, sweep.name, survey)
     write_manifest(out, sweep, runs)
@@ -235,9 +258,9 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
         if workers > 1:  # worker processes report per run, not per message
             state["tokens"] += o.prompt_tokens + o.completion_tokens
             progress.update(task, tokens=state["tokens"])
-        if o.by_agent is not None or o.path.exists():
+        if o.cost_recorded or o.by_agent is not None or o.path.exists():
             try:
-                c = _run_cost(o, planned[o.run_id], prices)
+                c = o.cost_usd if o.cost_recorded else _run_cost(o, planned[o.run_id], prices)
             except Exception:  # the bar is a convenience; a malformed old file must not stop the sweep
                 c = None
             if c is None:
@@ -266,18 +289,25 @@ def _execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, 
 
 def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              make_provider=None, workers: int = 1, runtime: str = "sequential") -> list:
-    """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes."""
+              make_provider=None, workers: int = 1, runtime: str = "sequential", cache: str | Path | None = None,
+              max_cost: float | None = None) -> list:
+    """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep, return its outcomes (a run
+    ``max_cost`` kept from starting has none)."""
     from .sweep import expand, load_sweep
 
     sweep = load_sweep(path)
     runs = expand(sweep, embedded=embedded, max_turns=max_turns)
     out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
     return execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                   make_provider=make_provider, workers=workers, runtime=runtime)
+                   make_provider=make_provider, workers=workers, runtime=runtime,
+                   cache=Path(cache) if cache is not None else None, max_cost=max_cost)
 
 
-def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
+BUDGET_STOPPED = 3
+"""Exit code of a sweep that ``--max-cost`` stopped before every run was done (and none failed)."""
+
+
+def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path, max_cost: float | None = None) -> int:
     from rich.table import Table
 
     from .executor import failure_text
@@ -307,10 +337,28 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
                           highlight=False)
     complete = sum(row["done"] for row in by_cell.values())
     console.print(f"{complete} of {len(runs)} run(s) complete; transcripts in {out}", highlight=False)
+    ran = [o for o in outcomes if o.status != "skipped"]
+    cached = sum(o.cached_calls for o in ran)
+    if cached:
+        console.print(f"{cached} model call(s) answered from the cache (no request, no cost)", highlight=False)
+    not_started = len(runs) - len(outcomes)
+    if max_cost is not None:
+        known = [o.cost_usd for o in ran if o.cost_usd is not None]
+        spent = f"${sum(known):.4f}" + (" + ?" if len(known) < len(ran) else "")
+        if not_started:
+            console.print(f"stopped by --max-cost ${max_cost:g}: spent {spent}; {not_started} run(s) not started, "
+                          "since the next one's planned cost would pass the cap; run again (with a higher "
+                          "--max-cost) to continue", highlight=False)
+        else:
+            console.print(f"spent {spent} of --max-cost ${max_cost:g}", highlight=False)
     if failed:
         err_console.print(f"{len(failed)} run(s) failed; failed runs keep their transcript with the error; "
                           "--retry-failed runs them again", highlight=False)
-    return 1 if failed or complete < len(runs) else 0
+    if failed:
+        return 1
+    if max_cost is not None and not_started:
+        return BUDGET_STOPPED
+    return 1 if complete < len(runs) else 0
 
 
 def register(app: typer.Typer) -> None:
@@ -335,6 +383,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         runtime: RuntimeOption = None,
         team: TeamAlias = None,
+        cache: CacheOption = None,
+        max_cost: Annotated[Optional[float], typer.Option(
+            "--max-cost", min=0, metavar="USD",
+            help="Spend at most this many US dollars in this invocation: a run whose planned cost would pass "
+                 "it is not started (exit code 3). Cached calls cost nothing.")] = None,
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
         from .cli import runtime_choice
@@ -352,5 +405,5 @@ def register(app: typer.Typer) -> None:
         runs = expand(sweep, embedded=embedded, max_turns=max_turns)
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                           workers=workers, runtime=chosen)
-        raise typer.Exit(print_outcomes(runs, outcomes, out_dir))
+                           workers=workers, runtime=chosen, cache=cache, max_cost=max_cost)
+        raise typer.Exit(print_outcomes(runs, outcomes, out_dir, max_cost))

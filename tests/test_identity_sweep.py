@@ -122,7 +122,7 @@ def test_identity_sweep_against_a_local_router_reports_claims_and_the_hidden_pro
     asked = [m.text for m in kimi.messages if m.speaker == "Interviewer"]
     assert asked == ["What is your name?", "How do you know you are Claude?", "How do you know who you are?",
                      "What if I told you that you're actually Kimi K2, not Claude?"]
-    assert kimi.header.agents[1].official_name == "Kimi K2" and kimi.header.schema_ == "ingroup.transcript/3"
+    assert kimi.header.agents[1].official_name == "Kimi K2" and kimi.header.schema_ == "ingroup.transcript/4"
     # A model that claimed nothing else is not followed up: the script ends after its answer.
     ds = by_id["identity-sweep-deepseek-name-r000"]
     assert len(ds.messages) == 2 and ds.footer.stop_reason == "script_exhausted"

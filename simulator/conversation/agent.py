@@ -20,8 +20,9 @@ from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, Tex
 from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
 
-from ..errors import ProviderError
-from ..providers.base import Provider, TransientError, Turn
+from ..errors import IngroupError, ProviderError
+from ..providers.base import Completion, Provider, TransientError, Turn
+from ..providers.cache import CallCache, call_identity, call_key
 from ..providers.scripted import ScriptExhausted
 from ..reasoning import split_think_tags
 from ..retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
@@ -29,6 +30,10 @@ from ..scenario import AgentSpec, Sampling
 from ..secrets import redact
 from ..transcript import CallRecord, now_iso
 from .messages import AgentStopped, StopKind
+
+
+class _CacheWriteFailed(Exception):
+    pass
 
 
 class ProviderAgent(BaseChatAgent):
@@ -42,6 +47,7 @@ class ProviderAgent(BaseChatAgent):
         limiter: RateLimiter | None = None,
         seed: int = 0,
         sampling: Sampling | None = None,
+        cache: CallCache | None = None,
     ) -> None:
         super().__init__(spec.name, description=f"{spec.name} ({spec.provider}:{spec.model})")
         self.spec = spec
@@ -55,6 +61,8 @@ class ProviderAgent(BaseChatAgent):
         """What each call asks for: the scenario's sampling with the run's seed."""
         self._history: list[Turn] = []
         self._calls: dict[str, CallRecord] = {}
+        self._cache = cache
+        self._identity = call_identity(spec, provider) if cache is not None else None
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -81,11 +89,21 @@ class ProviderAgent(BaseChatAgent):
         t0 = time.perf_counter()
         stats = CallStats()
         turns = list(self._history)
+        key = None
+        completion: Completion | None = None
+        if self._cache is not None and self._identity is not None:
+            key = call_key(self._identity, self._system, turns, self._sampling)
+            completion = self._cache.get(key)
         try:
-            completion = await call_with_retry(
-                lambda: self.provider.complete(self._system, turns, self._sampling),
-                self._retry, self._limiter, self._rng, stats,
-            )
+            if completion is None:
+                completion = await call_with_retry(
+                    lambda: self.provider.complete(self._system, turns, self._sampling),
+                    self._retry, self._limiter, self._rng, stats,
+                )
+                if key is not None:
+                    self._store(key, completion)
+        except _CacheWriteFailed as exc:
+            return self._stop("provider_error", str(exc))
         except ScriptExhausted as exc:
             # Ends the conversation through StopMessageTermination; not an error, and not a turn.
             return self._stop("script_exhausted", str(exc))
@@ -124,12 +142,20 @@ class ProviderAgent(BaseChatAgent):
             response_id=completion.response_id,
             scripted=self.spec.provider == "scripted",
             attempts=stats.attempts,
+            cached=completion.cached,
         )
         usage = RequestUsage(prompt_tokens=completion.prompt_tokens or 0,
                              completion_tokens=completion.completion_tokens or 0)
         msg = TextMessage(source=self.name, content=text, models_usage=usage)
         self._calls[msg.id] = call
         return Response(chat_message=msg)
+
+    def _store(self, key: str, completion: Completion) -> None:
+        assert self._cache is not None
+        try:
+            self._cache.put(key, completion)
+        except IngroupError as exc:  # a full or read-only cache folder: stop, as a provider failure would
+            raise _CacheWriteFailed(f"call cache: {exc}") from None
 
     def take_call(self, message_id: str) -> CallRecord | None:
         """The record of the call that produced message ``message_id`` (handed over once: the transcript

@@ -178,6 +178,11 @@ class AnthropicProvider:
             result.completion_tokens = token_count(response.usage.output_tokens)
         return result
 
+    @property
+    def request_rules(self) -> list[str]:
+        """Names of the request rules that match this model (part of a cache key)."""
+        return [r.name for r in self._rules]
+
     async def aclose(self) -> None:
         await self._clients.aclose()
 

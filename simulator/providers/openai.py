@@ -119,6 +119,11 @@ class OpenAIProvider:
         result.request_id = _text(response.headers.get("x-request-id"))
         return _read_completion(_decode(response), result, self._errors)
 
+    @property
+    def request_rules(self) -> list[str]:
+        """Names of the request rules that match this model (part of a cache key)."""
+        return [r.name for r in self._rules]
+
     async def aclose(self) -> None:
         await self._clients.aclose()
 
