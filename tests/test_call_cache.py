@@ -237,3 +237,21 @@ def test_cache_keys_cover_the_request_and_entries_round_trip(tmp_path: Path) -> 
     assert got == sent
     (tmp_path / k[:2] / f"{k}.json").write_text('{"cut off')
     assert CallCache(tmp_path).get(k) is None  # an unreadable entry is a miss, not an error
+
+
+def test_an_agents_identity_names_its_server_model_and_rules_but_no_secret() -> None:
+    from simulator.providers import make_provider
+    from simulator.providers.cache import call_identity
+    from simulator.scenario import AgentSpec
+
+    env = {"OPENAI_API_KEY": KEY}
+    spec = AgentSpec(name="B", provider="openai", model="o3-mini", base_url="https://example.com/v1?token=abc",
+                     extra_headers={"X-Api-Key": KEY, "X-Route": "eu"})
+    identity = call_identity(spec, make_provider(spec, env), env)
+    assert identity["base_url"] == "https://example.com/v1" and identity["model"] == "o3-mini"
+    assert identity["request_rules"] == ["openai-reasoning-model"]
+    assert identity["extra_headers"]["X-Route"] == "eu"
+    assert KEY not in json.dumps(identity) and "abc" not in json.dumps(identity)
+    embedded = AgentSpec(name="E", provider="embedded", model="smollm2-135m")
+    identity = call_identity(embedded, make_provider(embedded, env), env)
+    assert identity["base_url"] is None and identity["model_file"].endswith(".gguf") and identity["context"]

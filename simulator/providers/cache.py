@@ -52,6 +52,7 @@ def call_identity(spec: AgentSpec, provider: Provider, env: Mapping[str, str] = 
         "model": spec.model,
         # An in-process model is its weights file, whatever the scenario calls it.
         "model_file": Path(model_path).name if model_path is not None else None,
+        "context": getattr(provider, "n_ctx", None),  # decides which early turns an in-process model drops
         "request_rules": list(getattr(provider, "request_rules", []) or []),
         "extra_body": redact_data(spec.extra_body, env) if spec.extra_body is not None else None,
         "extra_headers": redact_headers(spec.extra_headers, env),
