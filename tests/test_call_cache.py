@@ -255,3 +255,17 @@ def test_an_agents_identity_names_its_server_model_and_rules_but_no_secret() -> 
     embedded = AgentSpec(name="E", provider="embedded", model="smollm2-135m")
     identity = call_identity(embedded, make_provider(embedded, env), env)
     assert identity["base_url"] is None and identity["model_file"].endswith(".gguf") and identity["context"]
+
+
+def test_max_cost_is_shared_out_among_worker_processes(tmp_path: Path, server: ServerProcess) -> None:
+    from simulator.sweep import expand, load_sweep, run_cost_estimates
+    from simulator.sweep_cli import run_sweep
+
+    f = _sweep(tmp_path, server)
+    sweep = load_sweep(f)
+    runs = expand(sweep)
+    estimates, _ = run_cost_estimates(sweep, runs)
+    cap = max(estimates.values()) * 2.5  # each of 2 workers may spend 1.25 runs' worth: one run each
+    outcomes = run_sweep(f, tmp_path / "a", workers=2, max_cost=cap)
+    assert len(outcomes) == 2 and all(o.status == "done" for o in outcomes)
+    assert sum(o.cost_usd for o in outcomes) <= cap
