@@ -145,6 +145,8 @@ def _print_outcomes(outcomes: list) -> int:
         console.print(f"transcript: {o.path}", highlight=False, soft_wrap=True)
     for line in summaries:
         console.print(line, highlight=False)
+    if cached := sum(o.cached_calls for o in outcomes):
+        console.print(f"{cached} model call(s) answered from the cache (no request, no cost)", highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(failure_text(o))}",

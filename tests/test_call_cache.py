@@ -8,6 +8,7 @@ write the same texts; a changed temperature or seed must reach it again.
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 
@@ -235,8 +236,20 @@ def test_cache_keys_cover_the_request_and_entries_round_trip(tmp_path: Path) -> 
     assert got is not None and got.cached and not sent.cached
     got.cached = False
     assert got == sent
-    (tmp_path / k[:2] / f"{k}.json").write_text('{"cut off')
+    entry = tmp_path / k[:2] / f"{k}.json"
+    entry.write_text('{"cut off')
     assert CallCache(tmp_path).get(k) is None  # an unreadable entry is a miss, not an error
+    entry.unlink()
+    os.mkfifo(entry)  # planted: must not be waited on
+    assert CallCache(tmp_path).get(k) is None
+    entry.unlink()
+    entry.symlink_to(tmp_path / "elsewhere.json")
+    (tmp_path / "elsewhere.json").write_text(json.dumps({"format": "ingroup.cache/1", "key": k,
+                                                         "completion": {"text": "planted"}}))
+    assert CallCache(tmp_path).get(k) is None  # a link is not followed
+    cache.put(k, sent)  # and the next write replaces the link, not its target
+    assert not entry.is_symlink() and "planted" in (tmp_path / "elsewhere.json").read_text()
+    assert CallCache(tmp_path).get(k) is not None
 
 
 def test_an_agents_identity_names_its_server_model_and_rules_but_no_secret() -> None:
@@ -269,3 +282,28 @@ def test_max_cost_is_shared_out_among_worker_processes(tmp_path: Path, server: S
     outcomes = run_sweep(f, tmp_path / "a", workers=2, max_cost=cap)
     assert len(outcomes) == 2 and all(o.status == "done" for o in outcomes)
     assert sum(o.cost_usd for o in outcomes) <= cap
+
+
+def test_ingroup_run_with_a_seed_and_a_cache_reruns_for_free(tmp_path: Path, server: ServerProcess) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"""\
+name: tiny
+task: Win the contest.
+agents:
+  - {{name: Bobby, provider: openai, model: gpt-4o-mini, base_url: "{server.base_url}"}}
+  - {{name: Robbie, provider: openai, model: gpt-4o-mini, base_url: "{server.base_url}"}}
+opening: {{speaker: Bobby, text: "I challenge you."}}
+stop: {{max_turns: 4}}
+""")
+    cache = tmp_path / "cache"
+    args = ("run", str(scenario), "--seed", "5", "--cache", str(cache), "-q")
+    before = _requests(server)
+    first = run_cli(*args, "--out", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    assert _requests(server) - before == 3
+    before = _requests(server)
+    again = run_cli(*args, "--out", str(tmp_path / "b"))
+    assert again.returncode == 0, again.stderr
+    assert _requests(server) == before and "3 model call(s) answered from the cache" in again.stdout
+    assert [m.text for t in iter_transcripts(tmp_path / "b") for m in t.messages] == \
+        [m.text for t in iter_transcripts(tmp_path / "a") for m in t.messages]

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -71,6 +72,19 @@ def call_key(identity: dict[str, Any], system: str, turns: list[Turn], sampling:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _read_entry(path: Path) -> bytes:
+    """An entry's bytes. A cache folder may be shared: a link or a FIFO planted under an entry's name is
+    not followed or waited on (it reads as a miss, and the next write replaces it)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
 class CallCache:
     """A folder of cached replies. ``hits`` and ``misses`` count this process's lookups."""
 
@@ -85,7 +99,7 @@ class CallCache:
     def get(self, key: str) -> Completion | None:
         """The stored reply for ``key`` (marked ``cached``), or None."""
         try:
-            data = json.loads(self._path(key).read_bytes())
+            data = json.loads(_read_entry(self._path(key)))
         except (OSError, ValueError):
             self.misses += 1
             return None
