@@ -307,3 +307,20 @@ stop: {{max_turns: 4}}
     assert _requests(server) == before and "3 model call(s) answered from the cache" in again.stdout
     assert [m.text for t in iter_transcripts(tmp_path / "b") for m in t.messages] == \
         [m.text for t in iter_transcripts(tmp_path / "a") for m in t.messages]
+
+
+def test_a_resumed_sweep_redoes_a_cut_off_run_from_the_cache(tmp_path: Path, server: ServerProcess) -> None:
+    from simulator.sweep_cli import run_sweep
+
+    f = _sweep(tmp_path, server)
+    cache = tmp_path / "cache"
+    run_sweep(f, tmp_path / "a", cache=cache)
+    victim = sorted((tmp_path / "a").glob("*.jsonl"))[0]
+    lines = victim.read_text().splitlines(keepends=True)
+    victim.write_text("".join(lines[:3]))  # killed after its second reply: no footer
+    before = _requests(server)
+    outcomes = run_sweep(f, tmp_path / "a", cache=cache)
+    assert _requests(server) == before
+    redone = [o for o in outcomes if o.status == "done"]
+    assert [o.path for o in redone] == [victim] and redone[0].cached_calls == 4
+    assert len(list((tmp_path / "a" / ".partial").glob("*"))) == 1
