@@ -45,13 +45,14 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
               dry_run: bool = False, make_provider: Any = None, workers: int = 1,
               runtime: str = "sequential", shard: str | None = None, backend: str = "local",
-              address: str | None = None) -> Any:
+              address: str | None = None, cache: str | Path | None = None, max_cost: float | None = None) -> Any:
     """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.
 
-    Returns the executor's outcomes (one per planned run, or per run of ``shard="K/N"``), or with
-    ``dry_run=True`` the plan summary without calling any model. ``out`` defaults to
-    ``transcripts/<sweep name>`` as on the command line; ``backend="ray"`` (with ``address``) runs the
-    conversations as Ray tasks.
+    Returns the executor's outcomes (one per planned run, or per run of ``shard="K/N"``, except runs
+    ``max_cost`` kept from starting), or with ``dry_run=True`` the plan summary without calling any model.
+    ``out`` defaults to ``transcripts/<sweep name>`` as on the command line; ``backend="ray"`` (with
+    ``address``) runs the conversations as Ray tasks; ``cache`` and ``max_cost`` are ``--cache`` and
+    ``--max-cost``.
     """
     from simulator import sweep as sw
     from simulator import sweep_runner
@@ -64,7 +65,7 @@ def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool
     return sweep_runner.run_sweep(file, out, embedded=embedded, max_turns=max_turns, concurrency=concurrency,
                                   retry_failed=retry_failed, make_provider=make_provider, workers=workers,
                                   runtime=runtime, shard=shard, backend=backend,  # type: ignore[arg-type]
-                                  address=address)
+                                  address=address, cache=cache, max_cost=max_cost)
 
 
 async def arun_sweep(file: str | Path, out: str | Path | None = None, **kwargs: Any) -> Any:

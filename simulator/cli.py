@@ -17,6 +17,10 @@ RuntimeOption = Annotated[Optional[str], typer.Option(
     "--runtime", help="How conversations run on autogen-agentchat: 'sequential' (SequentialTeam in process, the "
                       "default) or 'group-chat' (RoundRobinGroupChat on the agent runtime, with its OpenTelemetry "
                       "spans).")]
+CacheOption = Annotated[Optional[Path], typer.Option(
+    "--cache", metavar="DIR",
+    help="Cache of model calls: a call already made with the same server, model, messages, sampling and "
+         "seed is answered from DIR instead of the model (recorded as cached, costs nothing).")]
 TeamAlias = Annotated[Optional[str], typer.Option(
     "--team", hidden=True, help="Deprecated name of --runtime ('team' means an agent's side).")]
 
@@ -77,13 +81,14 @@ def run_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print messages as they arrive.")] = False,
     runtime: RuntimeOption = None,
     team: TeamAlias = None,
+    cache: CacheOption = None,
 ) -> None:
     """Run a scenario: one transcript per repetition, written as the conversation goes."""
     import asyncio
 
     from .display import preview, shown, terminal_safe
     from .executor import ExecOptions, Executor
-    from .files import folder_locked
+    from .files import ensure_dir, folder_locked
     from .plan import plan_runs
     from .run import default_provider_factory, resolve
     from .scenario import load_scenario
@@ -104,8 +109,10 @@ def run_cmd(
     agents = ", ".join(f"{a.name}={a.provider}:{a.model}" for a in spec.agents)
     console.print(f"[bold]{spec.name}[/]: {len(runs)} conversation(s); {terminal_safe(agents)}; "
                   f"seed {runs[0].scenario.seed}", highlight=False)
-    executor = Executor(out, default_provider_factory(), ExecOptions(concurrency=concurrency, runtime=chosen),  # type: ignore[arg-type]
-                        on_message=show)
+    if cache is not None:
+        ensure_dir(cache)
+    options = ExecOptions(concurrency=concurrency, runtime=chosen, cache_dir=cache)  # type: ignore[arg-type]
+    executor = Executor(out, default_provider_factory(), options, on_message=show)
     try:
         with folder_locked(out, shared=True):
             outcomes = asyncio.run(executor.run(runs))
@@ -125,19 +132,22 @@ def _print_outcomes(outcomes: list) -> int:
     from .executor import failure_text
 
     table = Table(title="conversations", title_justify="left")
-    for col in ("run", "status", "turns", "stop", "tokens in/out"):
+    for col in ("run", "status", "turns", "stop", "tokens in/out", "cost"):
         table.add_column(col, overflow="fold")
     # A failed conversation gets no summary: measures of a cut-off run read as results.
     done = [o.path for o in outcomes if o.status != "failed" and o.path.exists()]
     summaries = [line for summary in _run_summaries for line in summary(done)]
     for o in outcomes:
         table.add_row(o.run_id, o.status, str(o.turns), terminal_safe(o.stop_reason or o.error or ""),
-                      f"{o.prompt_tokens}/{o.completion_tokens}")
+                      f"{o.prompt_tokens}/{o.completion_tokens}",
+                      f"${o.cost_usd:.4f}" if o.cost_usd is not None else "?")
     console.print(table)
     for o in outcomes:
         console.print(f"transcript: {o.path}", highlight=False, soft_wrap=True)
     for line in summaries:
         console.print(line, highlight=False)
+    if cached := sum(o.cached_calls for o in outcomes):
+        console.print(f"{cached} model call(s) answered from the cache (no request, no cost)", highlight=False)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         err_console.print(f"[red]failed[/] {o.run_id}: {terminal_safe(failure_text(o))}",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal
 
+from .budget import Budget
 from .conversation.orchestrator import (
     ConversationResult,
     ProviderFactory,
@@ -28,6 +29,7 @@ from .files import ensure_subdir
 from .plan import RUN_ID as RUN_ID  # re-exported: callers of the executor name it here
 from .plan import RunSpec, check_run_ids
 from .providers._clients import client_pool
+from .providers.cache import CallCache
 from .retry import RateLimiter, RetryPolicy
 from .scenario import AgentSpec
 from .transcript import AgentTokens, Footer, Message, State, transcript_status
@@ -67,6 +69,13 @@ class ExecOptions:
     """Worker processes. One event loop tops out at a few hundred model calls per second (SDK request
     building and parsing and the autogen runtime are CPU-bound), so large sweeps spread conversations over
     cores. Concurrency and provider limits are divided among the workers; ``on_message`` is not called."""
+    cache_dir: Path | None = None
+    """The call cache's folder (``--cache``): replies found there are not asked for again."""
+    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Prices on top of ``simulator/prices.py`` for the footers' cost (a sweep's ``prices:``)."""
+    budget: Budget | None = None
+    """``--max-cost``: a run whose planned cost would take the spending past the cap is not started. Split
+    evenly among worker processes."""
 
     @property
     def streams_messages(self) -> bool:
@@ -86,12 +95,18 @@ class RunOutcome:
     completion_tokens: int = 0
     by_agent: dict[str, AgentTokens] | None = None
     """Tokens per speaker from the footer (None for transcripts written before footers held them)."""
+    cost_usd: float | None = None
+    """The footer's cost (cached replies count 0); None when unknown or not recorded (``cost_recorded``)."""
+    cost_recorded: bool = False
+    """The footer records a cost (files written before /4 do not: their cost is worked out from tokens)."""
+    cached_calls: int = 0
 
     @classmethod
     def of(cls, run_id: str, status: Literal["done", "skipped", "failed"], path: Path, footer: Footer,
            error: str | None = None) -> "RunOutcome":
         return cls(run_id, status, path, footer.turns, footer.stop_reason, error or footer.error,
-                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent)
+                   footer.prompt_tokens, footer.completion_tokens, footer.by_agent, footer.cost_usd,
+                   footer.prices_as_of is not None, footer.cached_calls)
 
 
 def failure_text(o: RunOutcome) -> str:
@@ -246,8 +261,10 @@ class Executor:
         """Run these runs (already checked: no transcript of theirs exists) in this process, on this loop.
         Each worker process and each Ray task ends up here too: one way of writing a transcript."""
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
+        cache = CallCache(self.options.cache_dir) if self.options.cache_dir is not None else None
+        budget = self.options.budget
 
-        async def one(r: RunSpec) -> RunOutcome:
+        async def one(r: RunSpec) -> RunOutcome | None:
             if r.chain is not None and r.chain.previous is not None:
                 prev_state = transcript_state(self.out_dir / f"{r.chain.previous}.jsonl")
                 if prev_state != "complete":
@@ -258,10 +275,16 @@ class Executor:
                         self.on_outcome(o)
                     return o
             async with sem:
+                # Checked when the run would start, not when it was queued: by then the runs before it
+                # have settled what they cost.
+                if budget is not None and not budget.admit(r.run_id):
+                    return None
                 res: ConversationResult = await run_conversation(
                     r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
                     retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
-                    runtime=self.options.runtime)
+                    runtime=self.options.runtime, cache=cache, prices=self.options.prices)
+                if budget is not None:
+                    budget.settle(r.run_id, res.footer.cost_usd)
             f = res.footer
             o = RunOutcome.of(r.run_id, "failed" if f.failed else "done", res.path, f)
             if self.on_outcome:
@@ -269,8 +292,15 @@ class Executor:
             return o
 
         async def in_order(group: list[RunSpec]) -> list[RunOutcome]:
-            # The links of a chain one after another: each starts from the notes the one before wrote.
-            return [await one(r) for r in group]
+            # The links of a chain one after another: each starts from the notes the one before wrote. A link
+            # the budget does not start ends the chain there (the later links have no notes to start from).
+            done: list[RunOutcome] = []
+            for r in group:
+                o = await one(r)
+                if o is None:
+                    break
+                done.append(o)
+            return done
 
         with shared_scenario_records():
             async with client_pool():
@@ -286,7 +316,8 @@ class Executor:
         per = lambda v: None if v is None else max(1, math.ceil(v / n))  # noqa: E731
         options = replace(self.options, workers=1, concurrency=max(1, math.ceil(self.options.concurrency / n)),
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
-                                  for k, v in self.options.limits.items()})
+                                  for k, v in self.options.limits.items()},
+                          budget=self.options.budget.share(n) if self.options.budget is not None else None)
         queue = ctx.Queue()
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
                                                          [r for g in groups[i::n] for r in g], queue, os.getpid(),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .blocking import run_blocking
 from .conversation.orchestrator import ProviderFactory
 from .executor import ExecOptions, Executor, RunOutcome
-from .files import folder_locked
+from .files import ensure_dir, folder_locked
 from .interview import fill_official_names
 from .plan import plan_runs
 from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
@@ -39,8 +40,10 @@ def default_provider_factory() -> ProviderFactory:
 def run_scenario(path: str | Path, out: str | Path = "transcripts", *, embedded: bool = False,
                  max_turns: int | None = None, repetitions: int | None = None, seed: int | None = None,
                  options: ExecOptions | None = None, make_provider: ProviderFactory | None = None,
-                 ) -> list[RunOutcome]:
-    """Python API behind ``ingroup run``."""
+                 cache: str | Path | None = None) -> list[RunOutcome]:
+    """Python API behind ``ingroup run``. ``cache``: the call cache's folder (``--cache``)."""
+    if cache is not None:
+        options = replace(options or ExecOptions(), cache_dir=ensure_dir(cache))
     scenario = resolve(load_scenario(path), embedded=embedded, max_turns=max_turns,
                        repetitions=repetitions, seed=seed)
     runs = plan_runs(scenario, str(path))

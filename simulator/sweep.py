@@ -504,6 +504,35 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
     return _summary(sweep, len(runs), rows, bounded)
 
 
+def run_cost_estimates(sweep: Sweep, runs: list[RunSpec]) -> tuple[dict[str, float], list[str]]:
+    """Each run's planned cost (the dry-run estimate, for ``--max-cost``) and the ``provider:model`` of the
+    models without a price (whose runs cannot be budgeted). Runs of a cell whose turn order does not vary
+    with the seed share one replay."""
+    prices = sweep.price_table()
+    out: dict[str, float] = {}
+    unpriced: set[str] = set()
+    replayed: dict[int, tuple[Scenario, float]] = {}
+    for run in runs:
+        s = run.scenario
+        hit = replayed.get(id(s)) if seed_free(s) else None
+        if hit is not None and hit[0] is s:
+            out[run.run_id] = hit[1]
+            continue
+        rows: dict[tuple[str, str], ProviderPlan] = {}
+        add_run(rows, s, run.seed, sweep.spec.estimate, 1)
+        total = 0.0
+        for row in rows.values():
+            c = cost_of(row.provider, row.model, row.prompt_tokens, row.completion_tokens, prices)
+            if c is None:
+                unpriced.add(f"{row.provider}:{row.model}")
+            else:
+                total += c
+        out[run.run_id] = total
+        if seed_free(s):
+            replayed[id(s)] = (s, total)
+    return out, sorted(unpriced)
+
+
 def condition_name(levels: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in levels.items()) or "(no factors)"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from .cli import RuntimeOption, TeamAlias
+from .cli import CacheOption, RuntimeOption, TeamAlias
 from .display import terminal_safe
 from .sweep_runner import SweepListener, Tally, run_planned
 from .sweep_runner import check_out_dir as check_out_dir  # re-exported: bench/scale.py and older callers
@@ -102,18 +102,25 @@ class ConsoleListener(SweepListener):
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
             make_provider=None, workers: int = 1, runtime: str = "sequential", backend: str = "local",
-            address: str | None = None, shard: "Shard | None" = None) -> list:
+            address: str | None = None, shard: "Shard | None" = None, cache: Path | None = None,
+            max_cost: float | None = None) -> list:
     """:func:`simulator.sweep_runner.run_planned` with the progress bar on the console."""
     listener = ConsoleListener()
     try:
         return run_planned(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
                            make_provider=make_provider, workers=workers, runtime=runtime,
-                           backend=backend, address=address, shard=shard, listener=listener)  # type: ignore[arg-type]
+                           backend=backend, address=address, shard=shard, cache=cache, max_cost=max_cost,  # type: ignore[arg-type]
+                           listener=listener)
     finally:
         listener.progress_bar.stop()
 
 
-def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
+BUDGET_STOPPED = 3
+"""Exit code of a sweep that ``--max-cost`` stopped before every run was done (and none failed)."""
+
+
+def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path, max_cost: float | None = None) -> int:
+    """The outcome table per condition, the failures, what the cache and the budget did; the exit code."""
     from rich.table import Table
 
     from .executor import failure_text
@@ -143,10 +150,28 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path) -> int:
                           highlight=False)
     complete = sum(row["done"] for row in by_cell.values())
     console.print(f"{complete} of {len(runs)} run(s) complete; transcripts in {out}", highlight=False)
+    ran = [o for o in outcomes if o.status != "skipped"]
+    cached = sum(o.cached_calls for o in ran)
+    if cached:
+        console.print(f"{cached} model call(s) answered from the cache (no request, no cost)", highlight=False)
+    not_started = len(runs) - len(outcomes)
+    if max_cost is not None:
+        known = [o.cost_usd for o in ran if o.cost_usd is not None]
+        spent = f"${sum(known):.4f}" + (" + ?" if len(known) < len(ran) else "")
+        if not_started:
+            console.print(f"stopped by --max-cost ${max_cost:g}: spent {spent}; {not_started} run(s) not started, "
+                          "since the next one's planned cost would pass the cap; run again (with a higher "
+                          "--max-cost) to continue", highlight=False)
+        else:
+            console.print(f"spent {spent} of --max-cost ${max_cost:g}", highlight=False)
     if failed:
         err_console.print(f"{len(failed)} run(s) failed; failed runs keep their transcript with the error; "
                           "--retry-failed runs them again", highlight=False)
-    return 1 if failed or complete < len(runs) else 0
+    if failed:
+        return 1
+    if max_cost is not None and not_started:
+        return BUDGET_STOPPED
+    return 1 if complete < len(runs) else 0
 
 
 def register(app: typer.Typer) -> None:
@@ -180,6 +205,11 @@ def register(app: typer.Typer) -> None:
         ] = "local",
         address: Annotated[Optional[str], typer.Option(
             "--address", help="With --backend ray: the cluster's head, host:port (default: a local Ray).")] = None,
+        cache: CacheOption = None,
+        max_cost: Annotated[Optional[float], typer.Option(
+            "--max-cost", min=0, metavar="USD",
+            help="Spend at most this many US dollars in this invocation: a run whose planned cost would pass "
+                 "it is not started (exit code 3). Cached calls cost nothing.")] = None,
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
         from .cli import runtime_choice
@@ -213,5 +243,6 @@ def register(app: typer.Typer) -> None:
             return
         out_dir = out or Path("transcripts") / sweep.name
         outcomes = execute(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
-                           workers=workers, runtime=chosen, backend=backend, address=address, shard=part)
-        raise typer.Exit(print_outcomes(runs, outcomes, out_dir))
+                           workers=workers, runtime=chosen, backend=backend, address=address, shard=part,
+                           cache=cache, max_cost=max_cost)
+        raise typer.Exit(print_outcomes(runs, outcomes, out_dir, max_cost))

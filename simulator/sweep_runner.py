@@ -15,6 +15,7 @@ from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
 
 if TYPE_CHECKING:
+    from .budget import Budget
     from .conversation.orchestrator import ProviderFactory
     from .executor import Backend, RunOutcome, Survey
     from .plan import RunSpec, Shard
@@ -209,9 +210,15 @@ def _run_cost_from_file(path: Path, prices: dict[str, tuple[float, float]]) -> f
 def run_planned(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int = 4, retry_failed: bool = False,
                 make_provider: "ProviderFactory | None" = None, workers: int = 1, runtime: str = "sequential",
                 backend: "Backend" = "local", address: str | None = None, shard: "Shard | None" = None,
+                cache: Path | None = None, max_cost: float | None = None,
                 listener: SweepListener | None = None) -> list[RunOutcome]:
     """Run (or resume) ``runs`` of ``sweep`` into ``out`` holding the folder's lock alone; one outcome per
-    planned run, in plan order. ``shard`` is recorded in the manifest (``runs`` is then that shard's)."""
+    planned run that ran or was resumed, in plan order. ``shard`` is recorded in the manifest (``runs`` is then
+    that shard's); ``cache``: the call cache's folder; ``max_cost``: the most this invocation may spend, in US
+    dollars (runs it would pass are not started, and have no outcome)."""
+    budget = budget_for(sweep, runs, max_cost) if max_cost is not None else None
+    if cache is not None:
+        ensure_dir(cache)
     if backend == "ray" and workers > 1:
         raise IngroupError("--workers is for the local backend; on Ray each conversation is a task (size the "
                            "cluster with ray start --num-cpus)", field="--workers")
@@ -220,12 +227,29 @@ def run_planned(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: in
     with folder_locked(out, shared=False):
         return _run_locked(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
                            make_provider=make_provider, workers=workers, runtime=runtime, backend=backend,
-                           address=address, shard=shard, listener=listener or SweepListener())
+                           address=address, shard=shard, cache=cache, budget=budget,
+                           listener=listener or SweepListener())
+
+
+def budget_for(sweep: Sweep, runs: list[RunSpec], max_cost: float) -> "Budget":
+    """The ``--max-cost`` budget over these runs' planned costs; refused when a model has no price."""
+    from .budget import Budget
+    from .sweep import run_cost_estimates
+
+    if max_cost < 0:
+        raise IngroupError(f"--max-cost must be 0 or more, not {max_cost:g}", field="--max-cost")
+    estimates, unpriced = run_cost_estimates(sweep, runs)
+    if unpriced:
+        raise IngroupError(f"--max-cost: no price known for {', '.join(unpriced)}, so its runs cannot be "
+                           "budgeted; give its price under prices: in the sweep file", file=sweep.file,
+                           field="prices")
+    return Budget(max_cost, estimates)
 
 
 def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
                 make_provider: "ProviderFactory | None", workers: int, runtime: str, backend: "Backend",
-                address: str | None, shard: "Shard | None", listener: SweepListener) -> list[RunOutcome]:
+                address: str | None, shard: "Shard | None", cache: Path | None, budget: "Budget | None",
+                listener: SweepListener) -> list[RunOutcome]:
     from .blocking import run_blocking
     from .executor import ExecOptions, Executor, transcript_state, workers_for
     from .executor import survey as survey_of
@@ -235,7 +259,8 @@ def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: in
     if why:
         listener.note(why)
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
-                          workers=workers, runtime=runtime, backend=backend, address=address)  # type: ignore[arg-type]
+                          workers=workers, runtime=runtime, backend=backend, address=address,  # type: ignore[arg-type]
+                          cache_dir=cache, prices=sweep.price_table(), budget=budget)
     survey = survey_of(out, runs)
     check_out_dir(out, runs, sweep.name, survey, shard)
     write_manifest(out, sweep, runs, shard)
@@ -254,9 +279,9 @@ def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: in
         tally.resumed += o.status == "skipped"
         if not options.streams_messages:  # worker processes and Ray tasks report per run, not per message
             tally.tokens += o.prompt_tokens + o.completion_tokens
-        if o.by_agent is not None or o.path.exists():
+        if o.cost_recorded or o.by_agent is not None or o.path.exists():
             try:
-                c = run_cost(o, planned[o.run_id], prices)
+                c = o.cost_usd if o.cost_recorded else run_cost(o, planned[o.run_id], prices)
             except Exception:  # the tally is a convenience; a malformed old file must not stop the sweep
                 c = None
             if c is None:
@@ -292,11 +317,14 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
               make_provider: "ProviderFactory | None" = None, workers: int = 1, runtime: str = "sequential",
               shard: "str | Shard | None" = None, backend: "Backend" = "local", address: str | None = None,
+              cache: str | Path | None = None, max_cost: float | None = None,
               listener: SweepListener | None = None) -> list[RunOutcome]:
     """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep (or one shard of it,
-    ``shard="2/3"``) into ``out`` (default ``transcripts/<sweep name>``), return its outcomes."""
+    ``shard="2/3"``) into ``out`` (default ``transcripts/<sweep name>``), return its outcomes (a run
+    ``max_cost`` kept from starting has none)."""
     sweep, runs, chosen = plan_of(path, embedded=embedded, max_turns=max_turns, shard=shard)
     out_dir = Path(out) if out is not None else Path("transcripts") / sweep.name
     return run_planned(sweep, runs, out_dir, concurrency=concurrency, retry_failed=retry_failed,
                        make_provider=make_provider, workers=workers, runtime=runtime, backend=backend,
-                       address=address, shard=chosen, listener=listener)
+                       address=address, shard=chosen, cache=Path(cache) if cache is not None else None,
+                       max_cost=max_cost, listener=listener)

@@ -20,14 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import TranscriptError
 from .files import ensure_dir, open_new
+from .prices import PRICES_AS_OF, price_of
 from .validation import located
 
 SCHEMA = "ingroup.transcript/4"
 SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", "ingroup.transcript/3", SCHEMA)
 """Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
-model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator); /4 memory:
-``notes`` records and the header's chain and carried notes. Every field added since /1 is optional, so older
-files read as they are."""
+model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator); /4 memory
+(``notes`` records, the header's chain and carried notes), replies served from the call cache (``cached``) and
+the conversation's cost in the footer. Every field added since /1 is optional, so older files read as they
+are."""
 
 
 def now_iso() -> str:
@@ -163,6 +165,10 @@ class CallRecord(_Record):
     scripted: bool = False
     """True for text that no model produced: the opening, a scripted agent's lines, imported text."""
     attempts: int | None = None
+    """Requests made for this reply (retries included); 0 when it came from the call cache."""
+    cached: bool = False
+    """/4: the reply came from the call cache (``--cache``): recorded as the original call returned it
+    (text, reasoning, token counts, served model, ids), with no request made and no cost."""
 
 
 class Message(CallRecord, _MessageHead):
@@ -226,6 +232,16 @@ class Footer(_Record):
     plan_key: str | None = None
     """What a resumed sweep must find unchanged, as one digest (:func:`plan_key`): the scenario hash and
     where each agent's requests went. None in older files and imports."""
+    cost_usd: float | None = None
+    """/4: what this conversation's model calls cost, in US dollars, from the recorded token counts and the
+    list prices of ``prices_as_of`` (``simulator/prices.py``, plus a sweep's ``prices:``); cached replies
+    cost 0. None when it cannot be known (``cost_unknown`` says why) or in older files."""
+    cost_unknown: str | None = None
+    """/4: why ``cost_usd`` is None (a model without a price, a server that reported no token counts)."""
+    prices_as_of: str | None = None
+    """/4: the date of the price table the cost comes from (None in older files and imports)."""
+    cached_calls: int = 0
+    """/4: replies served from the call cache instead of a request."""
 
     @property
     def failed(self) -> bool:
@@ -266,6 +282,50 @@ def _dump(record: BaseModel) -> str:
     return record.model_dump_json(by_alias=True)
 
 
+class CostTally:
+    """A conversation's cost, message by message: each model-written reply at its agent's list price; text
+    no model wrote and replies from the call cache cost nothing."""
+
+    def __init__(self, models: dict[str, tuple[str, str]], prices: dict[str, tuple[float, float]] | None = None
+                 ) -> None:
+        self._models = models
+        """Speaker -> (provider kind, model), from the header."""
+        self._prices = prices
+        self.usd = 0.0
+        self.cached_calls = 0
+        self._unpriced: set[str] = set()
+        self._uncounted = 0
+
+    def add(self, speaker: str, msg: CallRecord) -> None:
+        """Count one call's cost: a message's, or the call that wrote an agent's notes."""
+        if msg.scripted:
+            return
+        if msg.cached:
+            self.cached_calls += 1
+            return
+        model = self._models.get(speaker)
+        if model is None:
+            return
+        price = price_of(*model, self._prices)
+        if price is None:
+            self._unpriced.add(f"{model[0]}:{model[1]}")
+            return
+        if price == (0.0, 0.0):
+            return
+        if msg.prompt_tokens is None or msg.completion_tokens is None:
+            self._uncounted += 1
+            return
+        self.usd += (msg.prompt_tokens * price[0] + msg.completion_tokens * price[1]) / 1_000_000
+
+    def total(self) -> tuple[float | None, str | None]:
+        """(dollars, None), or (None, why the cost is not known)."""
+        if self._unpriced:
+            return None, f"no price for {', '.join(sorted(self._unpriced))} (add it under prices: in a sweep file)"
+        if self._uncounted:
+            return None, f"the server reported no token counts for {self._uncounted} call(s)"
+        return round(self.usd, 6), None
+
+
 class TranscriptWriter:
     """Appends records to a new transcript file, one flushed line each.
 
@@ -273,7 +333,10 @@ class TranscriptWriter:
     written through.
     """
 
-    def __init__(self, path: str | Path, header: Header, *, fsync: bool = True) -> None:
+    def __init__(self, path: str | Path, header: Header, *, fsync: bool = True, costed: bool = False,
+                 prices: dict[str, tuple[float, float]] | None = None) -> None:
+        """``costed``: the footer gets the conversation's cost (runs; imported logs have no token counts),
+        at the list prices plus ``prices`` (a sweep's own)."""
         self.path = Path(path)
         ensure_dir(self.path.parent)
         try:
@@ -286,6 +349,7 @@ class TranscriptWriter:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.by_agent: dict[str, AgentTokens] = {}
+        self._cost = CostTally({a.name: (a.provider, a.model) for a in header.agents}, prices) if costed else None
         self._plan_key = plan_key(header.scenario_hash, {a.name: a.effective_base_url for a in header.agents})
         self._write(header)
 
@@ -302,10 +366,14 @@ class TranscriptWriter:
             used = self.by_agent.setdefault(msg.speaker, AgentTokens())
             used.prompt_tokens += msg.prompt_tokens or 0
             used.completion_tokens += msg.completion_tokens or 0
+        if self._cost is not None:
+            self._cost.add(msg.speaker, msg)
 
     def notes(self, notes: Notes) -> None:
         """Write an agent's notes; their call's tokens count towards the footer's (a cost), not its turns."""
         self._write(notes)
+        if self._cost is not None:
+            self._cost.add(notes.agent, notes)
         self.prompt_tokens += notes.prompt_tokens or 0
         self.completion_tokens += notes.completion_tokens or 0
         used = self.by_agent.setdefault(notes.agent, AgentTokens())
@@ -313,9 +381,12 @@ class TranscriptWriter:
         used.completion_tokens += notes.completion_tokens or 0
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
+        cost, unknown = self._cost.total() if self._cost is not None else (None, None)
         footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,
                         prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                        by_agent=self.by_agent, plan_key=self._plan_key)
+                        by_agent=self.by_agent, plan_key=self._plan_key, cost_usd=cost, cost_unknown=unknown,
+                        prices_as_of=PRICES_AS_OF if self._cost is not None else None,
+                        cached_calls=self._cost.cached_calls if self._cost is not None else 0)
         self._write(footer)
         if self._fsync:
             os.fsync(self._fh.fileno())

@@ -134,8 +134,19 @@ def _conditions_rows(conv: pd.DataFrame, rates: pd.DataFrame, outcomes: pd.DataF
             "adv": _pct(g["adversarial_messages"].sum() / max(1, g["messages"].sum())),
             "refusal": _pct(g["refusal_messages"].sum() / max(1, g["messages"].sum())),
             "outcomes": ", ".join(f"{c} {int(o[f'n_{c}'])}" for c in cats if int(o[f"n_{c}"])),
+            "cost": _cost(g),
         })
     return rows
+
+
+def _cost(g: pd.DataFrame) -> str:
+    """What a condition's conversations cost, with how many have no known cost (a model without a price,
+    a transcript written before footers recorded it)."""
+    known = g["cost_usd"].dropna() if "cost_usd" in g else pd.Series(dtype=float)
+    unknown = len(g) - len(known)
+    if not len(known):
+        return "–"
+    return f"${known.sum():.4f}" + (f" + {unknown} unknown" if unknown else "")
 
 
 def _comparison_rows(cmp: pd.DataFrame) -> list[dict[str, str]]:

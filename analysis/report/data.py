@@ -252,7 +252,8 @@ def conversation_table(views: list[ConversationView]) -> pd.DataFrame:
     """One row per conversation: the counts the statistics resample.
 
     ``messages`` counts model-written messages only (scripted openings and imported prompts are not the
-    models' behaviour); ``social_we_messages`` those with at least one dyad or ai_class token.
+    models' behaviour); ``social_we_messages`` those with at least one dyad or ai_class token; ``cost_usd``
+    is the footer's (None when unknown).
     """
     rows = []
     for v in views:
@@ -268,6 +269,8 @@ def conversation_table(views: list[ConversationView]) -> pd.DataFrame:
             **{f"{name}_messages": sum(any(lab.name == name for lab in m.labels) for m in own)
                for name in (*STANCE, "refusal", "off_task")},
             "outcome": v.outcome,
+            # The footer's cost (cached replies count 0); None when unknown or not recorded.
+            "cost_usd": v.transcript.footer.cost_usd if v.transcript.footer is not None else None,
         })
     return pd.DataFrame(rows)
 

@@ -20,8 +20,9 @@ from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, Tex
 from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
 
-from ..errors import ProviderError
-from ..providers.base import Provider, TransientError, Turn
+from ..errors import IngroupError, ProviderError
+from ..providers.base import Completion, Provider, TransientError, Turn
+from ..providers.cache import CallCache, call_identity, call_key
 from ..providers.scripted import ScriptExhausted
 from ..reasoning import split_think_tags
 from ..retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
@@ -30,6 +31,10 @@ from ..secrets import redact
 from ..transcript import CallRecord, now_iso
 from .memory import AgentMemory
 from .messages import AgentStopped, StopKind
+
+
+class _CacheWriteFailed(Exception):
+    pass
 
 
 class ProviderAgent(BaseChatAgent):
@@ -44,6 +49,7 @@ class ProviderAgent(BaseChatAgent):
         seed: int = 0,
         sampling: Sampling | None = None,
         memory: AgentMemory | None = None,
+        cache: CallCache | None = None,
     ) -> None:
         super().__init__(spec.name, description=f"{spec.name} ({spec.provider}:{spec.model})")
         self.spec = spec
@@ -65,6 +71,8 @@ class ProviderAgent(BaseChatAgent):
         """The agent's memory policy at work (None: it keeps the whole conversation)."""
         if memory is not None:
             self.system = memory.start_system(self.system)
+        self._cache = cache
+        self._identity = call_identity(spec, provider) if cache is not None else None
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -92,6 +100,8 @@ class ProviderAgent(BaseChatAgent):
             if self.memory is not None:
                 await self.memory.before_turn(self, fresh=len(messages))
             text, call = await self.call_model(list(self._history))
+        except _CacheWriteFailed as exc:
+            return self._stop("provider_error", str(exc))
         except ScriptExhausted as exc:
             # Ends the conversation through StopMessageTermination; not an error, and not a turn.
             return self._stop("script_exhausted", str(exc))
@@ -116,10 +126,18 @@ class ProviderAgent(BaseChatAgent):
         t0 = time.perf_counter()
         stats = CallStats()
         system = self.system
-        completion = await call_with_retry(
-            lambda: self.provider.complete(system, turns, self._sampling),
-            self._retry, self._limiter, self._rng, stats,
-        )
+        key = None
+        completion: Completion | None = None
+        if self._cache is not None and self._identity is not None:
+            key = call_key(self._identity, system, turns, self._sampling)
+            completion = self._cache.get(key)
+        if completion is None:
+            completion = await call_with_retry(
+                lambda: self.provider.complete(system, turns, self._sampling),
+                self._retry, self._limiter, self._rng, stats,
+            )
+            if key is not None:
+                self._store(key, completion)
         latency = time.perf_counter() - t0
         text, reasoning = completion.text, completion.reasoning
         reasoning_format = completion.reasoning_format
@@ -148,6 +166,7 @@ class ProviderAgent(BaseChatAgent):
             response_id=completion.response_id,
             scripted=self.spec.provider == "scripted",
             attempts=stats.attempts,
+            cached=completion.cached,
         )
         return text, call
 
@@ -163,6 +182,13 @@ class ProviderAgent(BaseChatAgent):
     def catch_up(self, messages: Sequence[BaseChatMessage]) -> None:
         """Take in messages said after the agent's last turn (before it writes notes at the end)."""
         self._see(messages)
+
+    def _store(self, key: str, completion: Completion) -> None:
+        assert self._cache is not None
+        try:
+            self._cache.put(key, completion)
+        except IngroupError as exc:  # a full or read-only cache folder: stop, as a provider failure would
+            raise _CacheWriteFailed(f"call cache: {exc}") from None
 
     def take_call(self, message_id: str) -> CallRecord | None:
         """The record of the call that produced message ``message_id`` (handed over once: the transcript

@@ -20,6 +20,7 @@ from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, Sto
 from ..memory import CarriedNotes, memory_of, read_carried_notes
 from ..plan import RunSpec
 from ..providers.base import Provenance, Provider
+from ..providers.cache import CallCache, cacheable
 from ..retry import RateLimiter, RetryPolicy
 from ..scenario import AgentSpec, Sampling, Scenario
 from ..secrets import public_url, redact, redact_data, redact_headers, redact_strings
@@ -156,8 +157,13 @@ async def run_conversation(
     on_message: Callable[[Message], None] | None = None,
     fsync: bool = True,
     runtime: Runtime = "sequential",
+    cache: CallCache | None = None,
+    prices: dict[str, tuple[float, float]] | None = None,
 ) -> ConversationResult:
     """Run one conversation to its stop rule, writing ``out_dir/<run_id>.jsonl`` as it goes.
+
+    With ``cache``, each model agent's calls are looked up there first (``providers.cache``). The footer
+    records the conversation's cost at the list prices plus ``prices``.
 
     A provider that fails for good ends the conversation with a footer that records the error. If the
     task is cancelled (Ctrl-C, a kill), the file is left without a footer: recognisably partial.
@@ -183,7 +189,8 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried), fsync=fsync)
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried), fsync=fsync, costed=True,
+                              prices=prices)
     index = 0
 
     def record(msg: Message) -> None:
@@ -200,7 +207,8 @@ async def run_conversation(
     participants = [
         ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
                       limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
-                      sampling=run_sampling(a, run), memory=_agent_memory(s, a, carried))
+                      sampling=run_sampling(a, run), memory=_agent_memory(s, a, carried),
+                      cache=cache if cacheable(a) else None)
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
     by_name = {agent.name: agent for agent in participants}

@@ -27,7 +27,8 @@ class SDKProvider:
     base_error: str
     """The SDK's root exception class name (``OpenAIError``, ``AnthropicError``)."""
     default_base_url: str
-    request_rules: tuple[RequestRule, ...] = ()
+    rule_table: tuple[RequestRule, ...] = ()
+    """What each model accepts (the provider's ``REQUEST_RULES``)."""
 
     def __init__(self, spec: AgentSpec, *, api_key: str, key_env: str | None,
                  base_url: str | None = None, env: Mapping[str, str] = os.environ,
@@ -36,11 +37,16 @@ class SDKProvider:
         self.spec = spec
         self.base_url = base_url or spec.base_url
         self._base_url_from = base_url_from or ("scenario" if spec.base_url else "default")
-        self._rules = matching_rules(self.request_rules, spec.model)
+        self._rules = matching_rules(self.rule_table, spec.model)
         self._errors = ErrorContext(spec.name, self.kind, key_env, env, api_key)
         self._api_key = api_key
         self._headers = dict(spec.extra_headers or {})
         self._clients = _clients.ClientHandle((self.kind, self.base_url, api_key, spec.timeout_s), self._new_client)
+
+    @property
+    def request_rules(self) -> list[str]:
+        """Names of the request rules that match this model (part of a cache key)."""
+        return [r.name for r in self._rules]
 
     def _new_client(self) -> Any:
         # An explicit api_key also stops the Anthropic SDK from looking for credentials on disk.

@@ -110,7 +110,7 @@ class AnthropicProvider(SDKProvider):
     client_class = "AsyncAnthropic"
     base_error = "AnthropicError"
     default_base_url = DEFAULT_BASE_URL
-    request_rules = REQUEST_RULES
+    rule_table = REQUEST_RULES
 
     def __init__(self, spec: AgentSpec, **kwargs: Any) -> None:
         super().__init__(spec, **kwargs)

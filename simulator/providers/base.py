@@ -45,6 +45,8 @@ class Completion:
     system_fingerprint: str | None = None
     request_id: str | None = None
     response_id: str | None = None
+    cached: bool = False
+    """The reply came from the call cache (``providers.cache``): no request was made for it."""
 
 
 @dataclass(frozen=True)

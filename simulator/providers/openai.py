@@ -56,7 +56,7 @@ class OpenAIProvider(SDKProvider):
     client_class = "AsyncOpenAI"
     base_error = "OpenAIError"
     default_base_url = DEFAULT_BASE_URL
-    request_rules = REQUEST_RULES
+    rule_table = REQUEST_RULES
 
     def __init__(self, spec: AgentSpec, **kwargs: Any) -> None:
         super().__init__(spec, **kwargs)
