@@ -170,6 +170,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="12 and 120 conversations only")
     ap.add_argument("--sizes", type=int, nargs="*", help="folder sizes (default 12 120 1200 12000)")
     ap.add_argument("--report-max", type=int, default=12000, help="build reports up to this many conversations")
+    ap.add_argument("--no-analyze", action="store_true", help="skip `ingroup analyze` (report figures only)")
     ap.add_argument("--browser", action="store_true",
                     help="open the largest report (summary and one conversation page) in headless Chromium")
     ap.add_argument("--embedded", action="store_true", help="also run bench/embedded.py --no-sweep")
@@ -188,16 +189,21 @@ def main() -> None:
         for n in sizes:
             folder = tmp / f"n{n}"
             msgs = build_folder(seed, n, folder)
-            a_wall, a_cpu, a_mb, _ = timed("analyze", str(folder), "--out", str(tmp / f"tables-{n}"))
-            analyze_rate = msgs / a_cpu
-            line = (f"{n:>6} conversations ({msgs:,} messages): analyze {a_wall:6.1f} s ({a_cpu:.1f} s CPU), "
-                    f"{a_mb:4.0f} MB peak ({msgs / a_cpu:,.0f} messages per CPU second)")
+            line = f"{n:>6} conversations ({msgs:,} messages): "
+            if not args.no_analyze:
+                a_wall, a_cpu, a_mb, _ = timed("analyze", str(folder), "--out", str(tmp / f"tables-{n}"))
+                analyze_rate = msgs / a_cpu
+                line += (f"analyze {a_wall:6.1f} s ({a_cpu:.1f} s CPU), {a_mb:4.0f} MB peak "
+                         f"({msgs / a_cpu:,.0f} messages per CPU second); ")
+                result[f"analyze_s_at_{n}"] = round(a_wall, 1)
+                result[f"analyze_cpu_s_at_{n}"] = round(a_cpu, 1)
+                result[f"analyze_peak_mb_at_{n}"] = round(a_mb)
             if n <= args.report_max:
                 out = tmp / f"report-{n}"
                 r_wall, r_cpu, r_mb, _ = timed("report", str(folder), "--out", str(out))
                 page, biggest = (out / "index.html").stat().st_size / 1e6, largest_file(out) / 1e6
                 total = folder_size(out) / 1e6
-                line += (f"; report {r_wall:6.1f} s ({r_cpu:.1f} s CPU, {r_cpu / n * 1000:.1f} ms per conversation), "
+                line += (f"report {r_wall:6.1f} s ({r_cpu:.1f} s CPU, {r_cpu / n * 1000:.1f} ms per conversation), "
                          f"{r_mb:4.0f} MB peak, summary page {page:.2f} MB, largest file {biggest:.2f} MB, "
                          f"folder {total:.0f} MB")
                 result[f"report_mb_at_{n}"] = round(page, 2)
@@ -210,11 +216,8 @@ def main() -> None:
                     shutil.rmtree(largest_report[0])
                 largest_report = (out, n)
             else:
-                line += "; report not built (over --report-max)"
+                line += "report not built (over --report-max)"
             print(line, flush=True)
-            result[f"analyze_s_at_{n}"] = round(a_wall, 1)
-            result[f"analyze_cpu_s_at_{n}"] = round(a_cpu, 1)
-            result[f"analyze_peak_mb_at_{n}"] = round(a_mb)
             shutil.rmtree(folder)
         if args.browser and largest_report is not None:
             out, n = largest_report

@@ -512,6 +512,9 @@ def test_out_folder_layout_rerun_and_a_folder_in_the_way(seed_transcripts: Path,
     assert r.returncode == 2 and "not an earlier report's pages folder" in r.stderr and "Traceback" not in r.stderr
     assert (mine / "conversations" / "notes.txt").read_text() == "keep me"
     assert sorted(p.name for p in mine.iterdir()) == ["conversations"]
+    # A build that fails leaves no folder it made.
+    r = run_cli("report", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "new" / "rep"))
+    assert r.returncode == 2 and not (tmp_path / "new").exists()
 
 
 def test_page_names_are_safe_and_unique():
@@ -539,3 +542,18 @@ def test_the_report_streams_one_transcript_at_a_time(seed_transcripts: Path, tmp
 
     r = build(source(), ReportOptions(n_boot=100, n_perm=100), paths=paths)
     assert staged == list(range(10)) and len(r.pages) == 10
+    before = {p.name: p.read_bytes() for p in paths.pages.iterdir()}
+    summary = paths.summary.read_bytes()
+
+    def broken():
+        for i, t in enumerate(iter_transcripts(seed_transcripts)):
+            if i == 3:
+                raise RuntimeError("disk pulled out")
+            yield t
+
+    with pytest.raises(RuntimeError):
+        build(broken(), ReportOptions(n_boot=100, n_perm=100), paths=paths)
+    # The earlier report is as it was, and no staging folder is left.
+    assert {p.name: p.read_bytes() for p in paths.pages.iterdir()} == before
+    assert paths.summary.read_bytes() == summary
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["conversations", "index.html"]

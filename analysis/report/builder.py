@@ -161,6 +161,15 @@ def _publish(staging: Path, pages: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders of ``folder``'s path that do not exist yet, innermost first."""
+    out = []
+    while not folder.exists() and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
 def _write_page(folder: Path, name: str, html: str) -> None:
     with open_new(folder / name) as fh:
         fh.write(html)
@@ -177,6 +186,7 @@ def build(transcripts: Iterable[Transcript], opts: ReportOptions | None = None, 
     ctx = PageContext(title=opts.title, command=opts.command or "", n_boot=opts.n_boot, n_perm=opts.n_perm,
                       seed=opts.seed, by=opts.by or "", task=opts.task, analyzer=f"{rules.name} {rules.version}")
     acc = Accumulator()
+    made = _missing_folders(paths.pages.parent) if paths is not None else []
     staging = _staging(paths.pages) if paths is not None else None
     used: set[str] = set()
     pages: dict[str, Path] = {}
@@ -206,8 +216,13 @@ def build(transcripts: Iterable[Transcript], opts: ReportOptions | None = None, 
             staging = None
             write_atomic(paths.summary, html)  # a reader never sees half a page
     finally:
-        if staging is not None:
+        if staging is not None:  # the build failed: leave nothing behind, not even the folder made for it
             shutil.rmtree(staging, ignore_errors=True)
+            for folder in made:  # innermost first; a folder something else was put in stays
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
     return ReportResult(html, data.conversations, data.rates, data.comparisons, data.trajectory, data.outcomes,
                         data.notes, figs, paths, pages)
 
