@@ -6,8 +6,10 @@
     run_sweep("scenarios/sweeps/egomaniac-identity.yaml", "runs/sweep", embedded=True)  # ingroup sweep
     ts = load_transcripts("runs/sweep")                                                 # list[Transcript]
     a = analyze("runs/sweep")             # ingroup analyze: a.tokens, a.messages, a.conversations
-    r = build_report("runs/sweep", "report.html")                                      # ingroup report
+    r = build_report("runs/sweep", "report")                                           # ingroup report
     r.rates, r.comparisons, r.trajectory  # the tables behind the report's figures
+    r.figures["fig-rate"]                 # the report's figures, as matplotlib Figures
+    plots.rate_by_condition(stats.rates_by_condition(r.conversations, "refusal_messages", "messages"))
 
 Each function is the one the CLI calls, so a notebook and a shell give the same transcripts and numbers.
 """
@@ -21,7 +23,7 @@ from simulator.run import arun_scenario, run_scenario
 from simulator.transcript import Transcript, iter_transcripts, read_transcript
 
 from . import graphs, stats
-from .report import ReportResult, build_report
+from .report import ReportResult, build_report, plots
 
 
 def load_transcripts(source: str | Path | Sequence[str | Path], *, complete_only: bool = False) -> list[Transcript]:
@@ -76,4 +78,4 @@ async def arun_sweep(file: str | Path, out: str | Path | None = None, **kwargs: 
 
 
 __all__ = ["run_scenario", "arun_scenario", "run_sweep", "arun_sweep", "load_transcripts", "read_transcript", "analyze", "build_report",
-           "ReportResult", "stats", "graphs"]
+           "ReportResult", "stats", "graphs", "plots"]

@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
     @judge_options("Also label with the LLM judge and show its labels beside the rules'.")
     def report_cmd(
         sources: Annotated[list[Path], typer.Argument(help="Transcript folders or files (JSONL).")],
-        out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+        out: Annotated[Path, typer.Option(
+            "--out", help="Report folder (index.html + conversations/), or an .html file for the summary page "
+                          "(conversation pages in NAME_conversations/ beside it).")] = Path("report.html"),
         by: Annotated[Optional[str], typer.Option(
             "--by", help="Group by one sweep factor (e.g. identity) instead of the full condition cell.")] = None,
         task: Annotated[Optional[str], typer.Option(
@@ -25,13 +27,14 @@ def register(app: typer.Typer) -> None:
         n_perm: Annotated[int, typer.Option("--permutations", min=100, help="Permutations per test.")] = 5000,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
         max_transcripts: Annotated[Optional[int], typer.Option(
-            "--max-transcripts", min=0, help="Show at most N conversations in the viewer (stats use all).")] = None,
+            "--max-transcripts", min=0, help="Write pages for at most N conversations (index and stats use all).")] = None,
         judge: JudgeChoice = JudgeChoice(),
         identity_reference: Annotated[Optional[str], typer.Option(
             "--identity-reference", help="Identity sweep: the model (as the scenario names it) whose bare-prompt "
                                          "token counts are the hidden-system-prompt reference.")] = None,
     ) -> None:
-        """Build one static, self-contained HTML report: tables, plots, graphs and a labelled transcript viewer."""
+        """Build a static HTML report: a summary page (tables, plots, graphs, a filterable conversation index) and
+        one labelled page per conversation."""
         from rich.console import Console
 
         from simulator.display import terminal_safe
@@ -50,4 +53,7 @@ def register(app: typer.Typer) -> None:
         for note in result.notes:
             console.print(f"[yellow]note:[/] {terminal_safe(note)}", highlight=False)
         n = len(result.conversations)
-        console.print(f"report of {n} conversation(s) written to {terminal_safe(str(out))}", highlight=False)
+        where = result.paths.summary if result.paths else out
+        pages = f" ({len(result.pages)} conversation page(s) in {terminal_safe(str(result.paths.pages))})" \
+            if result.paths else ""
+        console.print(f"report of {n} conversation(s) written to {terminal_safe(str(where))}{pages}", highlight=False)

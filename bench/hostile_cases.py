@@ -158,6 +158,12 @@ def case_symlinked_manifest_tmp_and_partial(c: Ctx) -> None:
     c.one_line_error(r, "symbolic link")
 
 
+def report_html(summary: Path) -> str:
+    """A report's summary page and every conversation page beside it (``NAME_conversations/``), as one text."""
+    pages = sorted((summary.parent / f"{summary.stem}_conversations").glob("*.html"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in [summary, *pages])
+
+
 @case
 def case_symlinked_report_tmp(c: Ctx) -> None:
     v = _victim(c)
@@ -167,6 +173,12 @@ def case_symlinked_report_tmp(c: Ctx) -> None:
     c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), expect=0)
     _intact(c, v)
     c.check((c.root / "r.html").stat().st_size > 1000, "no report")
+    # A link planted where the conversation pages go is refused, not written through nor replaced.
+    (c.root / "r2_conversations").symlink_to(v.parent, target_is_directory=True)
+    c.one_line_error(c.cli("report", str(c.out()), "--out", str(c.root / "r2.html")), "not an earlier report's")
+    _intact(c, v)
+    c.check((c.root / "r2_conversations").is_symlink() and not (c.root / "r2.html").exists(),
+            "the planted link was replaced, or a summary was written")
 
 
 @case
@@ -209,7 +221,8 @@ def case_hidden_characters_in_terminal_and_report(c: Ctx) -> None:
     bad = ("\x1b", "\x07", "\u202e", "\u200b", "\U000E0041")
     c.check(not any(ch in r.stdout for ch in bad), "a control, bidi or invisible character reached the terminal")
     c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), expect=0)
-    html = (c.root / "r.html").read_text()
+    html = report_html(c.root / "r.html")
+    c.check("hidden" in html, "the conversation pages are missing")
     c.check(not any(ch in html for ch in bad), "a control, bidi or invisible character reached the report")
 
 
@@ -281,9 +294,10 @@ def case_fifty_megabyte_reply(c: Ctx) -> None:
     t0 = time.perf_counter()
     c.cli("report", str(c.out()), "--out", str(c.root / "r.html"), expect=0, timeout=240)
     took_report = time.perf_counter() - t0
-    size = (c.root / "r.html").stat().st_size
-    c.check(size < 5_000_000, f"the report is {size / 1e6:.0f} MB")
-    c.check("more characters not shown" in (c.root / "r.html").read_text(), "no truncation marker")
+    pages = [c.root / "r.html", *(c.root / "r_conversations").glob("*.html")]
+    size = max(p.stat().st_size for p in pages)
+    c.check(len(pages) == 2 and size < 5_000_000, f"{len(pages)} page(s), the largest {size / 1e6:.0f} MB")
+    c.check("more characters not shown" in report_html(c.root / "r.html"), "no truncation marker")
     c.check(took_run < 120 and took_report < 120, f"run {took_run:.0f} s, report {took_report:.0f} s")
 
 

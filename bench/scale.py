@@ -7,8 +7,11 @@ run ids again and again, as copies and shards have). For each size the real comm
 process and its wall time and peak memory are taken from ``wait4``:
 
 - ``ingroup analyze DIR --out TABLES``;
-- ``ingroup report DIR --out report.html``: time, peak memory, the size of the page and of the largest file
-  written (up to ``--report-max`` conversations; the page inlines every transcript, see docs/report.md);
+- ``ingroup report DIR --out REPORT``: time, CPU, peak memory, the size of the summary page, of the largest
+  file written and of the whole folder (a summary page plus one page per conversation, see docs/report.md),
+  up to ``--report-max`` conversations; ``--browser`` then opens the largest report's summary page and one
+  conversation page reached from it in headless Chromium and checks that the index listed every
+  conversation;
 
 then ``ingroup sweep --dry-run`` of sweeps of 10^4, 10^5 and 10^6 runs (the last is over the limit and is
 refused), and resume: the CPU per finished transcript of deciding that 2,000 finished runs are done (the
@@ -17,7 +20,7 @@ plan check, the skip and the cost shown). ``--embedded`` adds ``bench/embedded.p
 Ends with one JSON line.
 
     .venv/bin/python bench/scale.py --quick      # 12 and 120 conversations (about a minute)
-    .venv/bin/python bench/scale.py              # 12 ... 12,000 (several minutes)
+    .venv/bin/python bench/scale.py --browser    # 12 ... 12,000 (tens of minutes on 2 cores), and Chromium
 """
 
 from __future__ import annotations
@@ -69,6 +72,39 @@ def build_folder(seed: Path, n: int, dest: Path) -> int:
 def largest_file(folder: Path) -> int:
     sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
     return max(sizes, default=0)
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def browse(summary: Path, expected: int, profile: Path) -> tuple[float, float, int]:
+    """Open the summary page and one conversation page linked from it in headless Chromium; (seconds for the
+    summary, seconds for the conversation page, messages rendered there). Fails unless the index script
+    listed every conversation."""
+    import html
+    import re
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        raise SystemExit("--browser needs chromium on PATH (Debian: apt-get install chromium)")
+
+    def dom(url: str) -> tuple[str, float]:
+        start = time.perf_counter()
+        r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+                            "--dump-dom", url], capture_output=True, text=True, timeout=300)
+        if r.returncode != 0 or "<html" not in r.stdout:
+            raise SystemExit(f"chromium failed on {url}: {r.stderr[-400:]}")
+        return r.stdout, time.perf_counter() - start
+
+    page, t_summary = dom(summary.as_uri())
+    count = re.search(r'id="index-count">(\d+) of (\d+) conversation', page)
+    if not count or int(count.group(1)) != expected or int(count.group(2)) != expected:
+        raise SystemExit(f"the index did not list {expected} conversations: {count and count.group(0)}")
+    href = html.unescape(re.search(r'<a class="conv-link" href="([^"]+)"', page).group(1))
+    conv, t_conv = dom((summary.parent / href).resolve().as_uri())
+    return t_summary, t_conv, conv.count('class="msg ')
 
 
 DRY_SWEEP = """\
@@ -133,7 +169,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="12 and 120 conversations only")
     ap.add_argument("--sizes", type=int, nargs="*", help="folder sizes (default 12 120 1200 12000)")
-    ap.add_argument("--report-max", type=int, default=1200, help="build reports up to this many conversations")
+    ap.add_argument("--report-max", type=int, default=12000, help="build reports up to this many conversations")
+    ap.add_argument("--no-analyze", action="store_true", help="skip `ingroup analyze` (report figures only)")
+    ap.add_argument("--browser", action="store_true",
+                    help="open the largest report (summary and one conversation page) in headless Chromium")
     ap.add_argument("--embedded", action="store_true", help="also run bench/embedded.py --no-sweep")
     args = ap.parse_args()
     sizes = args.sizes or ([12, 120] if args.quick else [12, 120, 1200, 12000])
@@ -146,29 +185,47 @@ def main() -> None:
         timed("import", *map(str, sorted(SEED_DIR.glob("egomaniac_*.txt"))), "--scenario",
               str(ROOT / "scenarios" / "egomaniac.yaml"), "--out", str(seed))
         analyze_rate = None
+        largest_report: tuple[Path, int] | None = None
         for n in sizes:
             folder = tmp / f"n{n}"
             msgs = build_folder(seed, n, folder)
-            a_wall, a_cpu, a_mb, _ = timed("analyze", str(folder), "--out", str(tmp / f"tables-{n}"))
-            analyze_rate = msgs / a_cpu
-            line = (f"{n:>6} conversations ({msgs:,} messages): analyze {a_wall:6.1f} s ({a_cpu:.1f} s CPU), "
-                    f"{a_mb:4.0f} MB peak ({msgs / a_cpu:,.0f} messages per CPU second)")
+            line = f"{n:>6} conversations ({msgs:,} messages): "
+            if not args.no_analyze:
+                a_wall, a_cpu, a_mb, _ = timed("analyze", str(folder), "--out", str(tmp / f"tables-{n}"))
+                analyze_rate = msgs / a_cpu
+                line += (f"analyze {a_wall:6.1f} s ({a_cpu:.1f} s CPU), {a_mb:4.0f} MB peak "
+                         f"({msgs / a_cpu:,.0f} messages per CPU second); ")
+                result[f"analyze_s_at_{n}"] = round(a_wall, 1)
+                result[f"analyze_cpu_s_at_{n}"] = round(a_cpu, 1)
+                result[f"analyze_peak_mb_at_{n}"] = round(a_mb)
             if n <= args.report_max:
-                out = tmp / f"report-{n}" / "report.html"
-                out.parent.mkdir()
+                out = tmp / f"report-{n}"
                 r_wall, r_cpu, r_mb, _ = timed("report", str(folder), "--out", str(out))
-                page, biggest = out.stat().st_size / 1e6, largest_file(out.parent) / 1e6
-                line += (f"; report {r_wall:6.1f} s ({r_cpu:.1f} s CPU), {r_mb:4.0f} MB peak, page {page:.1f} MB, "
-                         f"largest file {biggest:.1f} MB")
+                page, biggest = (out / "index.html").stat().st_size / 1e6, largest_file(out) / 1e6
+                total = folder_size(out) / 1e6
+                line += (f"report {r_wall:6.1f} s ({r_cpu:.1f} s CPU, {r_cpu / n * 1000:.1f} ms per conversation), "
+                         f"{r_mb:4.0f} MB peak, summary page {page:.2f} MB, largest file {biggest:.2f} MB, "
+                         f"folder {total:.0f} MB")
                 result[f"report_mb_at_{n}"] = round(page, 2)
                 result[f"report_peak_mb_at_{n}"] = round(r_mb)
+                result[f"report_s_at_{n}"] = round(r_wall, 1)
+                result[f"report_cpu_s_at_{n}"] = round(r_cpu, 1)
+                result[f"report_largest_file_mb_at_{n}"] = round(biggest, 2)
+                result[f"report_folder_mb_at_{n}"] = round(total)
+                if largest_report is not None:
+                    shutil.rmtree(largest_report[0])
+                largest_report = (out, n)
             else:
-                line += "; report not built (over --report-max)"
+                line += "report not built (over --report-max)"
             print(line, flush=True)
-            result[f"analyze_s_at_{n}"] = round(a_wall, 1)
-            result[f"analyze_cpu_s_at_{n}"] = round(a_cpu, 1)
-            result[f"analyze_peak_mb_at_{n}"] = round(a_mb)
             shutil.rmtree(folder)
+        if args.browser and largest_report is not None:
+            out, n = largest_report
+            t_sum, t_conv, shown = browse(out / "index.html", n, tmp / "chromium")
+            print(f"browser: the {n:,}-conversation summary page opened in {t_sum:.1f} s (index listed all), "
+                  f"a conversation page from it in {t_conv:.1f} s ({shown} messages)", flush=True)
+            result[f"browser_summary_s_at_{n}"] = round(t_sum, 1)
+            result[f"browser_conversation_s_at_{n}"] = round(t_conv, 1)
         for runs in (10_000, 100_000, 1_000_000):
             wall, cpu, ok = dry_run(tmp, runs)
             print(f"dry-run of {runs:,} runs: {wall:.2f} s ({cpu:.2f} s CPU, {'planned' if ok else 'refused'})",

@@ -359,16 +359,17 @@ def test_served_model_substitution_is_found_and_marked_in_the_report(tmp_path):
     assert substituted_agents(u) == []  # a dated snapshot of the alias is the same model
     assert same_model("claude-sonnet-4-5", "claude-sonnet-4-5-20250929") and not same_model("gpt-4o", "gpt-4o-mini")
 
-    from analysis.report.builder import build
+    from analysis.report.builder import ReportPaths, build
 
-    html = build([t, u]).html
+    r = build([t, u], paths=ReportPaths.for_out(tmp_path / "report"))
+    html = r.html + "".join(p.read_text(encoding="utf-8") for p in r.pages.values())  # summary + conversation pages
     assert html.count("substituted model: Bobby, Robbie") == 1
     assert f"gpt-4o -&gt; SmolLM2-135M-Instruct @ {handle.base_url.rsplit(':', 1)[0]}" in html
     assert "gpt-4o -&gt; gpt-4o-2024-08-06 @" in html
 
 
 def test_reasoning_is_shown_collapsed_and_escaped_with_its_label_in_the_report(tmp_path):
-    from analysis.report.builder import build
+    from analysis.report.builder import ReportPaths, build
     from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter
 
     path = tmp_path / "r.jsonl"
@@ -379,7 +380,7 @@ def test_reasoning_is_shown_collapsed_and_escaped_with_its_label_in_the_report(t
     w.message(Message(index=1, speaker="B", text="I win.", reasoning="<script>x</script> I am Claude, made by Anthropic.",
                       reasoning_tokens=12, reasoning_format="reasoning_content"))
     w.close("max_turns: 2")
-    html = build([read_transcript(path)]).html
+    html = build([read_transcript(path)], paths=ReportPaths.for_out(tmp_path / "report")).page("r")
     start = html.index('<details class="reasoning">')
     block = html[start:html.index("</details>", start)]
     assert "reasoning (reasoning_content, 12 tokens)" in block

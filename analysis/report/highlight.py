@@ -44,8 +44,8 @@ class Segment:
         return "\n".join(dict.fromkeys(self.notes))
 
 
-# A page holds every transcript: a message longer than this is shown cut, with a marker (a 50 MB reply
-# would otherwise make a page no browser opens). The transcript file keeps it whole.
+# A message longer than this is shown cut, with a marker (a 50 MB reply would otherwise make a conversation
+# page no browser opens). The transcript file keeps it whole.
 SHOWN_CHARS = 20_000
 
 

@@ -1,34 +1,55 @@
-"""The report's figures, drawn with matplotlib (Agg) and returned as ``data:image/png;base64`` URIs.
+"""The report's figures as matplotlib :class:`~matplotlib.figure.Figure` objects.
 
-PNG rather than SVG: an inline SVG is markup, and its text (condition and agent names come from user files)
-would need a second escaping discipline. A data URI keeps the page self-contained and inert.
+The same functions serve notebooks (``analysis.notebook.plots``: a Figure shows itself in Jupyter and saves
+to any format) and the report, which embeds each as PNG (:func:`png_data_uri`). PNG rather than SVG in the
+page: an inline SVG is markup, and its text (condition and agent names come from user files) would need a
+second escaping discipline. Figures are built without pyplot, so nothing is left in a global figure
+registry: a report of many conditions does not accumulate open figures.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
+from typing import Any, Callable, TypeVar, cast
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib as mpl
+import networkx as nx
+import pandas as pd
+from matplotlib.figure import Figure
 
 PALETTE = ["#3b6ea8", "#d9822b", "#3a9a5b", "#b24a5a", "#7b5ea7", "#8c6d46", "#c76fa8", "#6b7b8c"]
 OUTCOME_COLOURS = {"win": "#3a9a5b", "lose": "#b24a5a", "both": "#d9a62b", "none": "#b8bec6"}
 
-plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
-                     "font.family": "DejaVu Sans", "svg.fonttype": "none"})
+STYLE: dict[Any, Any] = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "font.family": "DejaVu Sans",
+         "svg.fonttype": "none"}
 
 
-def _uri(fig: plt.Figure) -> str:
+F = TypeVar("F", bound=Callable[..., Figure])
+
+
+def _styled(fn: F) -> F:
+    # The style is applied while a figure is drawn (rc_context), not to the caller's global settings.
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with mpl.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def _figure(size: tuple[float, float]) -> tuple[Figure, Any]:
+    fig = Figure(figsize=size)
+    return fig, fig.add_subplot()
+
+
+def png_data_uri(fig: Figure) -> str:
+    """The figure as a ``data:image/png;base64`` URI, as the report embeds it."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    with mpl.rc_context(STYLE):
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -38,10 +59,11 @@ def _short(label: str, width: int = 48) -> str:
     return label.replace("$", r"\$")
 
 
-def rate_by_condition(rates: pd.DataFrame, *, by: str = "condition") -> str:
+@_styled
+def rate_by_condition(rates: pd.DataFrame, *, by: str = "condition") -> Figure:
     """Point estimate and 95% bootstrap CI of the social-we message rate, one row per condition."""
     n = len(rates)
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * max(n, 1)))
+    fig, ax = _figure((6.4, 0.5 + 0.45 * max(n, 1)))
     y = list(range(n))[::-1]
     for yi, (_, r) in zip(y, rates.iterrows()):
         if not math.isnan(r["ci_low"]):
@@ -54,12 +76,13 @@ def rate_by_condition(rates: pd.DataFrame, *, by: str = "condition") -> str:
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel('share of model messages with a social "we" (dyad or ai_class)')
     ax.grid(axis="x", color="#e4e7eb")
-    return _uri(fig)
+    return fig
 
 
-def trajectories(traj: pd.DataFrame, *, by: str = "condition", turn_col: str = "index") -> str:
+@_styled
+def trajectories(traj: pd.DataFrame, *, by: str = "condition", turn_col: str = "index") -> Figure:
     """Share of messages at each turn with a social "we", one line per condition, Wilson band shaded."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = _figure((6.4, 3.2))
     for i, (cond, g) in enumerate(traj.groupby(by, sort=True)):
         c = PALETTE[i % len(PALETTE)]
         g = g.sort_values(turn_col)
@@ -71,13 +94,14 @@ def trajectories(traj: pd.DataFrame, *, by: str = "condition", turn_col: str = "
     ax.grid(color="#eceef1")
     if traj[by].nunique() > 1:
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _uri(fig)
+    return fig
 
 
-def outcome_shares(shares: pd.DataFrame, categories: list[str], *, by: str = "condition") -> str:
+@_styled
+def outcome_shares(shares: pd.DataFrame, categories: list[str], *, by: str = "condition") -> Figure:
     """Stacked horizontal bars: share of conversations ending in each outcome, per condition."""
     n = len(shares)
-    fig, ax = plt.subplots(figsize=(6.4, 0.6 + 0.42 * max(n, 1)))
+    fig, ax = _figure((6.4, 0.6 + 0.42 * max(n, 1)))
     y = list(range(n))[::-1]
     left = [0.0] * n
     extra = [c for c in categories if c not in OUTCOME_COLOURS]
@@ -93,12 +117,13 @@ def outcome_shares(shares: pd.DataFrame, categories: list[str], *, by: str = "co
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of conversations (numbers in bars: counts)")
     ax.legend(ncol=len(categories), fontsize=7, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0))
-    return _uri(fig)
+    return fig
 
 
-def agent_graph(g: nx.Graph, *, weight: str = "weight", title: str = "") -> str:
+@_styled
+def agent_graph(g: nx.Graph, *, weight: str = "weight", title: str = "") -> Figure:
     """Agents as nodes coloured by assigned team; edge width by ``weight``; labels on edges are counts."""
-    fig, ax = plt.subplots(figsize=(4.2, 3.4))
+    fig, ax = _figure((4.2, 3.4))
     nodes = list(g.nodes)
     # Circular layout is deterministic and keeps every agent visible whatever the edge weights.
     pos = nx.circular_layout(sorted(nodes)) if nodes else {}
@@ -125,4 +150,4 @@ def agent_graph(g: nx.Graph, *, weight: str = "weight", title: str = "") -> str:
     ax.set_title(title, fontsize=9)
     ax.margins(0.2)
     ax.axis("off")
-    return _uri(fig)
+    return fig
