@@ -14,7 +14,7 @@ _EXPORTS = {
     "AgentSpec": "simulator.scenario", "Sampling": "simulator.scenario", "Scenario": "simulator.scenario",
     "load_scenario": "simulator.scenario", "load_scenario_text": "simulator.scenario",
     "Sweep": "simulator.sweep", "load_sweep": "simulator.sweep", "expand": "simulator.sweep",
-    "plan_sweep": "simulator.sweep",
+    "plan_sweep": "simulator.sweep", "sweep_power": "simulator.power", "design_power": "simulator.power",
     # running
     "run_scenario": "simulator.run", "RunSpec": "simulator.conversation.orchestrator", "run_conversation": "simulator.conversation.orchestrator",
     "Executor": "simulator.executor", "ExecOptions": "simulator.executor", "make_provider": "simulator.providers",

@@ -28,7 +28,7 @@ from simulator.transcript import Transcript, iter_transcripts
 from .. import graphs as gr
 from .. import stats
 from ..labels.vocab import REFS as WE_REFS
-from . import plots
+from . import label_stats, plots
 from .data import (
     MESSAGE_LABELS,
     SOCIAL_REFS,
@@ -70,6 +70,10 @@ class ReportResult:
     trajectory: pd.DataFrame
     outcomes: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    label_rates: pd.DataFrame | None = None
+    """Every declared rate per condition and per model (``analysis.stats.RATE_COLUMNS``)."""
+    label_comparisons: pd.DataFrame | None = None
+    """Every declared rate, every pair of conditions (and of models) (``analysis.stats.COMPARISON_COLUMNS``)."""
 
 
 def load(sources: str | Path | Sequence[str | Path], skipped: list[TranscriptError] | None = None,
@@ -428,6 +432,8 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
              "caption": "Share of conversations by outcome as the analyzers score it (win: an agent declared "
                         '"I win"; lose: one conceded "I lose"; both; none).'},
         ]
+    labels = label_stats.compute([v for v in views if v.uid in keep], analysis, n_boot=opts.n_boot,
+                                 n_perm=opts.n_perm, seed=opts.seed)
     graph_figs, alliance = _graphs([v for v in views if v.uid in keep])
     negotiation = _negotiation([v for v in views if v.uid in keep], opts, notes)
     identity = _identity(transcripts, opts)
@@ -447,12 +453,13 @@ def build(transcripts: list[Transcript], analysis: Any | None = None, opts: Repo
         notes=notes, conditions=cond_rows, comparisons=_comparison_rows(cmp) if len(cmp) else [],
         single_condition=len(rates) < 2, figures=figures, graphs=graph_figs, alliance=alliance,
         negotiation=negotiation, identity=identity, judge_rows=judge_rows, mixed=mixed,
+        label_sections=labels.sections, detect_h=stats.DETECT_H,
         routes=_routes(transcripts), n_substituted=sum(bool(substituted_agents(t)) for t in transcripts),
         viewer=_viewer(views, opts.max_transcripts, opts.task), shown=min(len(views), opts.max_transcripts or len(views)),
         we_refs=[(r, r in SOCIAL_REFS) for r in WE_REFS], message_labels=MESSAGE_LABELS,
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
     )
-    return ReportResult(html, conv_all, rates, cmp, traj, shares, notes)
+    return ReportResult(html, conv_all, rates, cmp, traj, shares, notes, labels.rates, labels.comparisons)
 
 
 def _finalize(value: Any) -> Any:
