@@ -133,6 +133,15 @@ def permutation_test(num_a: Counts, den_a: Counts, num_b: Counts,
         return np.abs(_ratio(num[ia], den[ia], axis) - _ratio(num[ib], den[ib], axis))
 
     total = 2 ** na if paired else math.comb(n, na)
+    if paired and na == 1:
+        return 1.0, 2  # one conversation: its swap is the mirror of the observed split
+    if not paired and min(na, n - na) == 1:
+        # scipy needs two observations per sample; with a group of one the n relabellings are which
+        # conversation is alone, each compared with the rest.
+        observed = float(gap(np.arange(na), np.arange(na, n)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            split = np.abs(num / den - (num.sum() - num) / (den.sum() - den))
+        return float(np.mean(split >= observed - 1e-12)), n  # float noise must not turn a tie into a miss
     res = scipy_permutation_test((np.arange(na), np.arange(na, n)), gap, vectorized=True, n_resamples=n_perm,
                                  permutation_type="samples" if paired else "independent", alternative="greater",
                                  rng=np.random.default_rng(seed))

@@ -18,6 +18,7 @@ import ``analysis``; ``analysis.stats`` uses the same functions for its small-sa
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -169,14 +170,14 @@ def design_power(cells: Sequence[tuple[Mapping[str, str], int]], *, alpha: float
             families.append((f, sizes))
     out = []
     for name, sizes in families:
-        pairs = [tuple(sorted((sizes[a], sizes[b]))) for a, b in combinations(sizes, 2)]
-        counts: dict[tuple[int, ...], int] = {}
-        for p in pairs:
-            counts[p] = counts.get(p, 0) + 1
-        effects = [(k, detectable_effect(a, b, len(pairs), alpha=alpha, power=power))
-                   for (a, b), k in sorted(counts.items())]
+        # Pairs are counted by group size, not listed: a sweep of 10,000 cells has 50 million of them.
+        by_size = Counter(sizes.values())
+        counts = {(a, a): math.comb(k, 2) for a, k in by_size.items() if k > 1}
+        counts.update({(a, b): by_size[a] * by_size[b] for a, b in combinations(sorted(by_size), 2)})
+        total = sum(counts.values())
+        effects = [(k, detectable_effect(a, b, total, alpha=alpha, power=power)) for (a, b), k in sorted(counts.items())]
         if effects:
-            out.append(FamilyPower(name, len(sizes), len(pairs), effects))
+            out.append(FamilyPower(name, len(sizes), total, effects))
     return out
 
 

@@ -373,3 +373,11 @@ def test_report_shows_every_label_with_its_ci_and_the_small_sample_warning(tmp_p
     assert "a permutation p cannot go below 0.333" in html
     assert cmp["p_holm"].tolist() == pytest.approx(
         [q for by in ("condition", "model") for q in stats.holm(cmp.loc[cmp["by"] == by, "p"].tolist())])
+
+
+def test_a_group_of_one_conversation_is_enumerated_exactly():
+    # 1 vs 3: four relabellings (which conversation is alone); the observed one is the most extreme.
+    p, used = stats.permutation_test([9], [10], [1, 2, 1], [10, 10, 10])
+    assert used == 4 and p == pytest.approx(1 / 4)
+    assert stats.permutation_test([1, 2, 1], [10, 10, 10], [9], [10]) == (pytest.approx(1 / 4), 4)
+    assert stats.permutation_test([5], [10], [5], [10], paired=True) == (1.0, 2)
