@@ -14,14 +14,16 @@ Analyze a folder of transcripts (or transcript objects) into pandas DataFrames::
     from analysis.api import analyze
     a = analyze("transcripts/imported", task="Win the egomaniac contest.")
     a.tokens         # one row per first-person plural token: conversation, idx, speaker, token, ref, with, ...
-    a.messages       # one row per message: every label, counts of "we" by referent, evidence as JSON
+    a.messages       # one row per message: every label, counts of "we" by referent, evidence as JSON,
+                     # the speaker's model and provider, whether it was scripted
     a.conversations  # one row per conversation: the measures of analysis.measures
     a.agents         # one row per agent of each conversation: agent, model, provider, team, its rates
 
-Every conversation and agent row carries ``run_id``, ``design``, ``scenario``, ``condition`` and one
+Every message, conversation and agent row carries ``run_id``, ``design``, ``scenario``, ``condition`` and one
 ``factor_<name>`` column per factor level, and the counts behind every declared rate
 (``analysis.measures.MEASURES``: ``<name>_messages`` of ``<name>_judged`` model-written messages), which
-``analysis.stats.label_rates`` and ``label_comparisons`` take directly.
+``analysis.stats.label_rates`` and ``label_comparisons`` take directly. Tokens join their message on
+``conversation`` and ``idx``.
 
 Every table carries ``analyzer_version`` (the rules' version and the LABELS.md version they implement).
 Each message is labelled in its context (:func:`context_of`): the participants with their teams, sides and
@@ -239,6 +241,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         labs = label_transcript(t, task, an)
         fname = _source_name(t)
         conv = conversation_key(t)
+        prov = provenance(t)
+        info = {a.name: a for a in t.header.agents}
         for m, lab in zip(t.messages, labs):
             for w in lab.we:
                 tok_rows.append({
@@ -248,9 +252,11 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
                     "evidence_rule": w.evidence.rule, "evidence_start": w.evidence.start,
                     "evidence_end": w.evidence.end, "analyzer_version": version,
                 })
+            who = info.get(m.speaker)
             row: dict[str, Any] = {
-                "conversation": conv, "file": fname, "run_id": t.header.run_id, "idx": m.index,
-                "speaker": m.speaker, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
+                "conversation": conv, "file": fname, **prov, "idx": m.index, "speaker": m.speaker,
+                "model": who.model if who else None, "provider": who.provider if who else None,
+                "scripted": m.scripted, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
             }
             for ref in REFS:
                 row[f"we_{ref}"] = sum(1 for w in lab.we if w.ref == ref)
@@ -269,11 +275,9 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             msg_rows.append(row)
         speakers = [m.speaker for m in t.messages]
         scripted = [m.scripted for m in t.messages]
-        prov = provenance(t)
         measures = conversation_measures(speakers, labs)
         conv_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, **measures,
                           **message_counts(labs, scripted), "analyzer_version": version})
-        info = {a.name: a for a in t.header.agents}
         for sp, rates in agent_measures(speakers, labs).items():
             a = info.get(sp)
             mine = [sp == s for s in speakers]

@@ -338,10 +338,13 @@ def test_tables_carry_provenance_and_factor_levels(tmp_path):
 
     _write_design(tmp_path)
     a = analyze(tmp_path)
-    for table in (a.conversations, a.agents):
+    for table in (a.messages, a.conversations, a.agents):
         assert set(table["factor_identity"]) == {"shared", "unique"}
+        assert set(table["condition"]) == {"identity=shared", "identity=unique"}
         assert set(table["scenario"]) == {"duel"} and table["run_id"].str.startswith("d-").all()
-    assert set(a.agents["model"]) == {"model-a", "model-b"} and set(a.agents["provider"]) == {"openai", "anthropic"}
+    for table in (a.messages, a.agents):
+        assert set(table["model"]) == {"model-a", "model-b"} and set(table["provider"]) == {"openai", "anthropic"}
+    assert a.messages.groupby("run_id")["scripted"].sum().eq(1).all()  # the opening
     assert (a.conversations["messages"] == 3).all()  # the scripted opening is not counted
     rates = stats.label_rates(a.conversations, by="factor_identity", measures=["social_we"], n_boot=200)
     assert rates.set_index("group").loc["shared", "estimate"] > rates.set_index("group").loc["unique", "estimate"]
