@@ -106,9 +106,8 @@ def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 # Comparing conditions
 
 
-def permutation_test(num_a: Counts, den_a: Counts, num_b: Counts,
-                     den_b: Counts, *, n_perm: int = DEFAULT_PERM, seed: int = 0,
-                     paired: bool = False) -> tuple[float, int]:
+def permutation_test(num_a: Counts, den_a: Counts, num_b: Counts, den_b: Counts, *, n_perm: int = DEFAULT_PERM,
+                     seed: int = 0, paired: bool = False) -> tuple[float, int]:
     """Two-sided permutation test of equal pooled rates (``scipy.stats.permutation_test``), relabelling whole
     conversations between the two groups; ``paired``: conversation i of a and of b are the same conversation
     (two agents of it), and only the labels within each pair are swapped.
@@ -155,9 +154,8 @@ def cohens_h(p1: float, p2: float) -> float:
     return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
 
 
-def bootstrap_diff_ci(num_a: Counts, den_a: Counts, num_b: Counts,
-                      den_b: Counts, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                      level: float = 0.95, paired: bool = False) -> tuple[float, float, float]:
+def bootstrap_diff_ci(num_a: Counts, den_a: Counts, num_b: Counts, den_b: Counts, *, n_boot: int = DEFAULT_BOOT,
+                      seed: int = 0, level: float = 0.95, paired: bool = False) -> tuple[float, float, float]:
     """Difference of pooled rates (a − b) with a percentile CI (``scipy.stats.bootstrap``), resampling
     conversations within each group, or, ``paired``, the shared conversations of both."""
     a_n, a_d = np.asarray(num_a, float), np.asarray(den_a, float)
@@ -166,8 +164,10 @@ def bootstrap_diff_ci(num_a: Counts, den_a: Counts, num_b: Counts,
     if len(a_n) < 2 or len(b_n) < 2 or math.isnan(diff):
         return diff, math.nan, math.nan
     if paired:
-        lo, hi = _percentile_ci((a_n, a_d, b_n, b_d), lambda w, x, y, z, axis=-1: _ratio(w, x, axis) - _ratio(y, z, axis),
-                                paired=True, n_boot=n_boot, seed=seed, level=level)
+        def paired_gap(an: np.ndarray, ad: np.ndarray, bn: np.ndarray, bd: np.ndarray, axis: int = -1) -> np.ndarray:
+            return _ratio(an, ad, axis) - _ratio(bn, bd, axis)
+
+        lo, hi = _percentile_ci((a_n, a_d, b_n, b_d), paired_gap, paired=True, n_boot=n_boot, seed=seed, level=level)
     else:
         num, den, na = np.concatenate([a_n, b_n]), np.concatenate([a_d, b_d]), len(a_n)
 
