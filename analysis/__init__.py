@@ -13,7 +13,7 @@ _EXPORTS = {
     # label and measure
     "analyze": "analysis.api", "Analysis": "analysis.api", "RuleAnalyzer": "analysis.api",
     "label_message": "analysis.api", "label_transcript": "analysis.api", "with_setup": "analysis.api",
-    "JudgeAnalyzer": "analysis.judge",
+    "JudgeAnalyzer": "analysis.judge", "MEASURES": "analysis.measures",
     # how good the analyzers are
     "evaluate": "analysis.evaluate", "evaluate_casino": "analysis.evaluate", "evaluate_manifest": "analysis.corpora",
     # what a notebook runs, verb by verb

@@ -14,8 +14,16 @@ Analyze a folder of transcripts (or transcript objects) into pandas DataFrames::
     from analysis.api import analyze
     a = analyze("transcripts/imported", task="Win the egomaniac contest.")
     a.tokens         # one row per first-person plural token: conversation, idx, speaker, token, ref, with, ...
-    a.messages       # one row per message: every label, counts of "we" by referent, evidence as JSON
+    a.messages       # one row per message: every label, counts of "we" by referent, evidence as JSON,
+                     # the speaker's model and provider, whether it was scripted
     a.conversations  # one row per conversation: the measures of analysis.measures
+    a.agents         # one row per agent of each conversation: agent, model, provider, team, its rates
+
+Every message, conversation and agent row carries ``run_id``, ``design``, ``scenario``, ``condition`` and one
+``factor_<name>`` column per factor level, and the counts behind every declared rate
+(``analysis.measures.MEASURES``: ``<name>_messages`` of ``<name>_judged`` model-written messages), which
+``analysis.stats.label_rates`` and ``label_comparisons`` take directly. Tokens join their message on
+``conversation`` and ``idx``.
 
 Every table carries ``analyzer_version`` (the rules' version and the LABELS.md version they implement).
 Each message is labelled in its context (:func:`context_of`): the participants with their teams, sides and
@@ -43,7 +51,7 @@ from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_t
 
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
-from .measures import AGENT_RATES, agent_measures, conversation_measures
+from .measures import AGENT_RATES, agent_measures, conversation_measures, message_counts
 from .stats import condition_label
 
 
@@ -162,6 +170,14 @@ def conversation_key(t: Transcript) -> str:
     return Path(t.path).stem
 
 
+def provenance(t: Transcript) -> dict[str, Any]:
+    """What every table row of a conversation carries: its run id, design (sweep or scenario), scenario,
+    condition label, and one ``factor_<name>`` column per factor level of its sweep cell."""
+    cond = t.header.condition or {}
+    return {"run_id": t.header.run_id, "design": design_of(t), "scenario": t.header.scenario_name,
+            "condition": condition_label(cond), **{f"factor_{k}": v for k, v in sorted(cond.items())}}
+
+
 def _source_name(t: Transcript) -> str:
     src = t.header.source or {}
     return str(src.get("file") or t.file_name)
@@ -225,6 +241,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         labs = label_transcript(t, task, an)
         fname = _source_name(t)
         conv = conversation_key(t)
+        prov = provenance(t)
+        info = {a.name: a for a in t.header.agents}
         for m, lab in zip(t.messages, labs):
             for w in lab.we:
                 tok_rows.append({
@@ -234,9 +252,11 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
                     "evidence_rule": w.evidence.rule, "evidence_start": w.evidence.start,
                     "evidence_end": w.evidence.end, "analyzer_version": version,
                 })
+            who = info.get(m.speaker)
             row: dict[str, Any] = {
-                "conversation": conv, "file": fname, "run_id": t.header.run_id, "idx": m.index,
-                "speaker": m.speaker, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
+                "conversation": conv, "file": fname, **prov, "idx": m.index, "speaker": m.speaker,
+                "model": who.model if who else None, "provider": who.provider if who else None,
+                "scripted": m.scripted, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
             }
             for ref in REFS:
                 row[f"we_{ref}"] = sum(1 for w in lab.we if w.ref == ref)
@@ -253,18 +273,20 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
                 "analyzer_version": version,
             })
             msg_rows.append(row)
-        measures = conversation_measures([m.speaker for m in t.messages], labs)
-        conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
-                          "design": design_of(t), "condition": condition_label(t.header.condition),
-                          "complete": t.complete, **measures,
-                          "analyzer_version": version})
-        info = {a.name: a for a in t.header.agents}
-        for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
+        speakers = [m.speaker for m in t.messages]
+        scripted = [m.scripted for m in t.messages]
+        measures = conversation_measures(speakers, labs)
+        conv_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, **measures,
+                          **message_counts(labs, scripted), "analyzer_version": version})
+        for sp, rates in agent_measures(speakers, labs).items():
             a = info.get(sp)
-            agent_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id, "agent": sp,
+            mine = [sp == s for s in speakers]
+            counts = message_counts([lab for lab, m in zip(labs, mine) if m],
+                                    [s for s, m in zip(scripted, mine) if m])
+            agent_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, "agent": sp,
                                "team": a.team if a else None, "incentive": a.incentive if a else None,
                                "provider": a.provider if a else None, "model": a.model if a else None,
-                               **rates, "analyzer_version": version})
+                               **rates, **counts, "analyzer_version": version})
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
@@ -279,9 +301,13 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         conversations["first_ingroup_we_turn"] = conversations["first_ingroup_we_turn"].astype("Int64")
         conversations["contest_abandoned"] = conversations["contest_abandoned"].astype("boolean")
         conversations["off_task_share"] = conversations["off_task_share"].astype("Float64")
-    agents = pd.DataFrame(agent_rows, columns=[
-        "conversation", "file", "run_id", "agent", "team", "incentive", "provider", "model", "n_messages",
-        *(f"{k}_rate" for k in AGENT_RATES), "social_we_per_message", "analyzer_version"])
+    # Rows of different sweeps carry different factor columns; a table without rows still has every
+    # fixed column, so code written against it works on an empty folder too.
+    fixed = ["conversation", "file", "run_id", "design", "scenario", "condition", "complete", "agent", "team",
+             "incentive", "provider", "model", "n_messages", *(f"{k}_rate" for k in AGENT_RATES), "social_we",
+             "social_we_per_message", *message_counts([], []), "analyzer_version"]
+    factor_cols = sorted({k for r in agent_rows for k in r if k.startswith("factor_")})
+    agents = pd.DataFrame(agent_rows, columns=[*fixed[:6], *factor_cols, *fixed[6:]])
     for k in AGENT_RATES:
         agents[f"{k}_rate"] = agents[f"{k}_rate"].astype("Float64")
     return Analysis(tokens=tokens, messages=messages, conversations=conversations, agents=agents,
@@ -289,4 +315,4 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
 
 
 __all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "analyze", "context_of", "conversation_key", "label_message",
-           "label_transcript", "read_transcript", "task_of", "with_setup"]
+           "label_transcript", "provenance", "read_transcript", "task_of", "with_setup"]

@@ -13,11 +13,16 @@ much as their messages do, and the same estimator is used by the CI, the permuta
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+Counts = Sequence[float] | np.ndarray
+"""Per-conversation counts: a list or an array, one value per conversation."""
 
 DEFAULT_BOOT = 2000
 DEFAULT_PERM = 5000
@@ -33,29 +38,41 @@ def pooled_rate(num: np.ndarray, den: np.ndarray) -> float:
     return float(np.sum(num)) / total if total > 0 else math.nan
 
 
-def _boot_rates(num: np.ndarray, den: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    idx = rng.integers(0, len(num), size=(n_boot, len(num)))
-    d = den[idx].sum(axis=1)
+def _ratio(num: np.ndarray, den: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Pooled rate along ``axis`` (nan where the denominator is 0): the statistic every resampling uses."""
+    d = np.sum(den, axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(d > 0, num[idx].sum(axis=1) / np.where(d > 0, d, 1), np.nan)
+        return np.where(d > 0, np.sum(num, axis=axis) / np.where(d > 0, d, 1), np.nan)
 
 
-def bootstrap_rate_ci(num: Sequence[float], den: Sequence[float], *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
+def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Any, *, paired: bool, n_boot: int, seed: int,
+                   level: float) -> tuple[float, float]:
+    """scipy.stats.bootstrap's percentile interval (resampling whole rows: conversations)."""
+    from scipy.stats import bootstrap
+
+    with warnings.catch_warnings():
+        # A group whose conversations all have the same rate is degenerate: the interval is its point.
+        warnings.simplefilter("ignore")
+        res = bootstrap(data, statistic, paired=paired, vectorized=True, n_resamples=n_boot, confidence_level=level,
+                        method="percentile", rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def bootstrap_rate_ci(num: Counts, den: Counts, *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
                       level: float = 0.95) -> tuple[float, float, float]:
-    """Pooled rate and its percentile bootstrap CI, resampling conversations with replacement.
+    """Pooled rate and its percentile bootstrap CI, resampling conversations with replacement
+    (``scipy.stats.bootstrap``, the pairs ``num[i]``, ``den[i]`` of conversation i resampled together).
 
-    ``num[i]`` and ``den[i]`` belong to conversation i. With fewer than two conversations there is nothing to
-    resample, so the interval is (nan, nan) rather than a misleading zero-width one.
+    With fewer than two conversations there is nothing to resample, so the interval is (nan, nan) rather
+    than a misleading zero-width one.
     """
     n = np.asarray(num, dtype=float)
     d = np.asarray(den, dtype=float)
     est = pooled_rate(n, d)
-    if len(n) < 2:
+    if len(n) < 2 or math.isnan(est):
         return est, math.nan, math.nan
-    boots = _boot_rates(n, d, n_boot, np.random.default_rng(seed))
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.nanpercentile(boots, [tail, 100 - tail])
-    return est, float(lo), float(hi)
+    lo, hi = _percentile_ci((n, d), _ratio, paired=True, n_boot=n_boot, seed=seed, level=level)
+    return est, lo, hi
 
 
 def rates_by_condition(conversations: pd.DataFrame, num_col: str, den_col: str, *, by: str = "condition",
@@ -89,41 +106,45 @@ def wilson_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 # Comparing conditions
 
 
-def permutation_test(num_a: Sequence[float], den_a: Sequence[float], num_b: Sequence[float],
-                     den_b: Sequence[float], *, n_perm: int = DEFAULT_PERM, seed: int = 0) -> tuple[float, int]:
-    """Two-sided permutation test of equal pooled rates, permuting conversations between the two groups.
+def permutation_test(num_a: Counts, den_a: Counts, num_b: Counts, den_b: Counts, *, n_perm: int = DEFAULT_PERM,
+                     seed: int = 0, paired: bool = False) -> tuple[float, int]:
+    """Two-sided permutation test of equal pooled rates (``scipy.stats.permutation_test``), relabelling whole
+    conversations between the two groups; ``paired``: conversation i of a and of b are the same conversation
+    (two agents of it), and only the labels within each pair are swapped.
 
-    Returns (p-value, number of relabellings used). When the number of distinct relabellings is at most
-    ``n_perm`` they are enumerated exactly; otherwise ``n_perm`` random ones are drawn and the p-value is
+    Returns (p-value, number of relabellings used). When the distinct relabellings number at most ``n_perm``
+    they are enumerated exactly; otherwise ``n_perm`` random ones are drawn and the p-value is
     ``(hits + 1) / (n_perm + 1)`` so it is never an impossible zero.
     """
+    from scipy.stats import permutation_test as scipy_permutation_test
+
     num = np.concatenate([np.asarray(num_a, float), np.asarray(num_b, float)])
     den = np.concatenate([np.asarray(den_a, float), np.asarray(den_b, float)])
     na, n = len(num_a), len(num)
-    if na == 0 or na == n:
+    if na == 0 or na == n or (paired and na != n - na):
         return math.nan, 0
-    observed = abs(pooled_rate(num[:na], den[:na]) - pooled_rate(num[na:], den[na:]))
-    # Float noise must not turn a tie into a miss.
-    tol = 1e-12
-    if math.comb(n, na) <= n_perm:
-        masks = np.zeros((math.comb(n, na), n), dtype=bool)
-        for row, chosen in enumerate(combinations(range(n), na)):
-            masks[row, list(chosen)] = True
-        stats = _mask_stats(masks, num, den)
-        return float(np.mean(stats >= observed - tol)), len(masks)
-    rng = np.random.default_rng(seed)
-    base = np.zeros(n, dtype=bool)
-    base[:na] = True
-    masks = rng.permuted(np.tile(base, (n_perm, 1)), axis=1)
-    stats = _mask_stats(masks, num, den)
-    return float((np.sum(stats >= observed - tol) + 1) / (n_perm + 1)), n_perm
+    if math.isnan(pooled_rate(num[:na], den[:na])) or math.isnan(pooled_rate(num[na:], den[na:])):
+        return math.nan, 0
 
+    def gap(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
+        # The samples are row numbers into num/den, so a conversation's two counts move together.
+        ia, ib = ia.astype(int), ib.astype(int)
+        return np.abs(_ratio(num[ia], den[ia], axis) - _ratio(num[ib], den[ib], axis))
 
-def _mask_stats(masks: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    na_num, na_den = masks @ num, masks @ den
-    nb_num, nb_den = num.sum() - na_num, den.sum() - na_den
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.abs(na_num / na_den - nb_num / nb_den)
+    total = 2 ** na if paired else math.comb(n, na)
+    if paired and na == 1:
+        return 1.0, 2  # one conversation: its swap is the mirror of the observed split
+    if not paired and min(na, n - na) == 1:
+        # scipy needs two observations per sample; with a group of one the n relabellings are which
+        # conversation is alone, each compared with the rest.
+        observed = float(gap(np.arange(na), np.arange(na, n)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            split = np.abs(num / den - (num.sum() - num) / (den.sum() - den))
+        return float(np.mean(split >= observed - 1e-12)), n  # float noise must not turn a tie into a miss
+    res = scipy_permutation_test((np.arange(na), np.arange(na, n)), gap, vectorized=True, n_resamples=n_perm,
+                                 permutation_type="samples" if paired else "independent", alternative="greater",
+                                 rng=np.random.default_rng(seed))
+    return float(res.pvalue), min(total, n_perm)
 
 
 def cohens_h(p1: float, p2: float) -> float:
@@ -133,33 +154,43 @@ def cohens_h(p1: float, p2: float) -> float:
     return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
 
 
-def bootstrap_diff_ci(num_a: Sequence[float], den_a: Sequence[float], num_b: Sequence[float],
-                      den_b: Sequence[float], *, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                      level: float = 0.95) -> tuple[float, float, float]:
-    """Difference of pooled rates (a − b) with a percentile CI, resampling conversations within each group."""
+def bootstrap_diff_ci(num_a: Counts, den_a: Counts, num_b: Counts, den_b: Counts, *, n_boot: int = DEFAULT_BOOT,
+                      seed: int = 0, level: float = 0.95, paired: bool = False) -> tuple[float, float, float]:
+    """Difference of pooled rates (a − b) with a percentile CI (``scipy.stats.bootstrap``), resampling
+    conversations within each group, or, ``paired``, the shared conversations of both."""
     a_n, a_d = np.asarray(num_a, float), np.asarray(den_a, float)
     b_n, b_d = np.asarray(num_b, float), np.asarray(den_b, float)
     diff = pooled_rate(a_n, a_d) - pooled_rate(b_n, b_d)
-    if len(a_n) < 2 or len(b_n) < 2:
+    if len(a_n) < 2 or len(b_n) < 2 or math.isnan(diff):
         return diff, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    boots = _boot_rates(a_n, a_d, n_boot, rng) - _boot_rates(b_n, b_d, n_boot, rng)
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.nanpercentile(boots, [tail, 100 - tail])
-    return diff, float(lo), float(hi)
+    if paired:
+        def paired_gap(an: np.ndarray, ad: np.ndarray, bn: np.ndarray, bd: np.ndarray, axis: int = -1) -> np.ndarray:
+            return _ratio(an, ad, axis) - _ratio(bn, bd, axis)
+
+        lo, hi = _percentile_ci((a_n, a_d, b_n, b_d), paired_gap, paired=True, n_boot=n_boot, seed=seed, level=level)
+    else:
+        num, den, na = np.concatenate([a_n, b_n]), np.concatenate([a_d, b_d]), len(a_n)
+
+        def gap(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> np.ndarray:
+            ia, ib = ia.astype(int), ib.astype(int)
+            return _ratio(num[ia], den[ia], axis) - _ratio(num[ib], den[ib], axis)
+
+        lo, hi = _percentile_ci((np.arange(na), np.arange(na, len(num))), gap, paired=False, n_boot=n_boot,
+                                seed=seed, level=level)
+    return diff, lo, hi
 
 
 def holm(pvalues: Iterable[float]) -> list[float]:
-    """Holm–Bonferroni adjusted p-values, in the input order (nan stays nan and is not counted)."""
+    """Holm–Bonferroni adjusted p-values (statsmodels ``multipletests``), in the input order; nan stays nan
+    and is not counted."""
+    from statsmodels.stats.multitest import multipletests
+
     ps = list(pvalues)
-    valid = [(p, i) for i, p in enumerate(ps) if not math.isnan(p)]
-    m = len(valid)
+    valid = [i for i, p in enumerate(ps) if not math.isnan(p)]
     adjusted = [math.nan] * len(ps)
-    running = 0.0
-    for rank, (p, i) in enumerate(sorted(valid)):
-        # Step-down: the k-th smallest p is multiplied by (m - k), and adjusted values never decrease.
-        running = max(running, min(1.0, (m - rank) * p))
-        adjusted[i] = running
+    if valid:
+        for i, q in zip(valid, multipletests([ps[i] for i in valid], method="holm")[1]):
+            adjusted[i] = float(q)
     return adjusted
 
 
@@ -215,6 +246,157 @@ def mixed_model(messages: pd.DataFrame, outcome: str, *, by: str = "condition",
                          "se": [fit.bse[t] for t in terms], "z": [fit.tvalues[t] for t in terms],
                          "p": [fit.pvalues[t] for t in terms], "ci_low": [ci.loc[t, 0] for t in terms],
                          "ci_high": [ci.loc[t, 1] for t in terms]})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every declared rate, per group, with comparisons: tidy tables
+
+
+DETECT_H = 0.8
+"""The effect a cell must be able to detect before its figures go unflagged: Cohen's h = 0.8, "large"
+(25 conversations per group at power 0.8, alpha 0.05); ``detect_h`` changes it."""
+
+RATE_COLUMNS = ("measure", "level", "by", "group", "n_conversations", "k", "n", "estimate", "ci_low", "ci_high",
+                "small_sample", "reason")
+"""The columns of :func:`label_rates`: the measure (``analysis.measures.MEASURES``) and whether it counts
+messages or conversations; the grouping column and this row's group; conversations with anything judged;
+the pooled count ``k`` of ``n``; the pooled rate with its percentile bootstrap CI over conversations;
+whether the group is too small (``reason`` says why, empty otherwise)."""
+
+COMPARISON_COLUMNS = ("measure", "level", "by", "a", "b", "n_a", "n_b", "paired", "rate_a", "rate_b",
+                      "difference", "ci_low", "ci_high", "cohens_h", "p", "permutations", "p_holm",
+                      "significant", "small_sample", "reason")
+"""The columns of :func:`label_comparisons`: per measure and pair of groups, the conversations of each,
+whether they are the same conversations (two agents of each, compared within it), both rates, ``a − b``
+with a bootstrap CI, Cohen's h, the two-sided permutation p, the relabellings used, Holm's p across every
+row of the table, significance after Holm, and the small-sample flag with its reason."""
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One group's conversations: the pooled counts of each (rows of one conversation summed)."""
+
+    keys: list[str]
+    num: np.ndarray
+    den: np.ndarray
+
+
+def _units(table: pd.DataFrame, m: Any, by: str, unit: str) -> dict[Any, _Unit]:
+    num, den = m.counts(table)
+    groups, group_names = pd.factorize(table[by], sort=True)
+    units, unit_names = pd.factorize(table[unit].astype(str), sort=True)
+    # One bin per (group, conversation): the rows of a conversation in a group are summed.
+    cell = groups * len(unit_names) + units
+    size = len(group_names) * len(unit_names)
+    cell_num = np.bincount(cell, weights=num, minlength=size).reshape(len(group_names), len(unit_names))
+    cell_den = np.bincount(cell, weights=den, minlength=size).reshape(len(group_names), len(unit_names))
+    out = {}
+    for g, name in enumerate(group_names):
+        keep = cell_den[g] > 0  # a conversation with nothing judged has no say in the rate
+        if keep.any():
+            out[name] = _Unit([str(u) for u in unit_names[keep]], cell_num[g][keep], cell_den[g][keep])
+    return out
+
+
+def _measures(measures: Sequence[str] | None, table: pd.DataFrame) -> list[Any]:
+    from .measures import MEASURES, measure
+
+    chosen = [measure(n) for n in measures] if measures is not None else list(MEASURES)
+    # A per-agent table has no conversation-level columns (an outcome belongs to the conversation).
+    return [m for m in chosen if (m.numerator in table.columns if m.level == "message" else m.column in table.columns)]
+
+
+def _small_rate(n: int, detect_h: float, alpha: float) -> str:
+    from simulator.power import required_n
+
+    if n < 2:
+        return "one conversation: no interval"
+    need = required_n(detect_h, alpha=alpha)
+    if n < need:
+        return f"{n} conversations; detecting h = {detect_h:g} at power 0.8 needs {need:g} per group"
+    return ""
+
+
+def label_rates(table: pd.DataFrame, *, by: str = "condition", measures: Sequence[str] | None = None,
+                unit: str = "conversation", n_boot: int = DEFAULT_BOOT, seed: int = 0, level: float = 0.95,
+                detect_h: float = DETECT_H, alpha: float = ALPHA) -> pd.DataFrame:
+    """Every declared rate (or ``measures``) per value of ``by``, long format (:data:`RATE_COLUMNS`).
+
+    ``table``: ``analyze()``'s ``conversations`` (one row per conversation) or ``agents`` (one per agent of
+    a conversation; ``by="model"``, ``"agent"`` or ``"provider"``). Rows of one conversation in one group (two
+    agents on the same model) are summed first: the conversation stays the unit that is resampled.
+    """
+    rows = []
+    for j, m in enumerate(_measures(measures, table)):
+        for i, (g, u) in enumerate(_units(table, m, by, unit).items()):
+            est, lo, hi = bootstrap_rate_ci(u.num, u.den, n_boot=n_boot, seed=seed + 1000 * j + i, level=level)
+            reason = _small_rate(len(u.keys), detect_h, alpha)
+            rows.append({"measure": m.name, "level": m.level, "by": by, "group": g, "n_conversations": len(u.keys),
+                         "k": int(u.num.sum()), "n": int(u.den.sum()), "estimate": est, "ci_low": lo, "ci_high": hi,
+                         "small_sample": bool(reason), "reason": reason})
+    return pd.DataFrame(rows, columns=list(RATE_COLUMNS))
+
+
+def _small_comparison(n_a: int, n_b: int, paired: bool, detect_h: float, alpha: float) -> str:
+    from simulator.power import min_permutation_p, required_n
+
+    reasons = []
+    floor = 2 / 2 ** n_a if paired else min_permutation_p(n_a, n_b)
+    if floor > alpha:
+        reasons.append(f"with {n_a} vs {n_b} conversations a permutation p cannot go below {floor:.3g}")
+    need = required_n(detect_h, alpha=alpha)
+    if min(n_a, n_b) < need:
+        reasons.append(f"detecting h = {detect_h:g} at power 0.8 needs {need:g} conversations per group")
+    return "; ".join(reasons)
+
+
+def label_comparisons(table: pd.DataFrame, *, by: str = "condition", measures: Sequence[str] | None = None,
+                      unit: str = "conversation", n_perm: int = DEFAULT_PERM, n_boot: int = DEFAULT_BOOT,
+                      seed: int = 0, alpha: float = ALPHA, detect_h: float = DETECT_H,
+                      bootstrap: bool = True) -> pd.DataFrame:
+    """Every pair of groups of ``by`` for every declared rate (or ``measures``), long format
+    (:data:`COMPARISON_COLUMNS`), with Holm's adjustment across all rows of the table together.
+
+    Two groups made of the same conversations (two agents, each on its own model, in every conversation)
+    are compared within each conversation: a paired permutation test (the two labels swapped within a
+    conversation) and a paired bootstrap. Groups that share only some conversations are compared as if
+    independent, which the ``reason`` says. ``bootstrap=False`` leaves out the difference's CI (faster).
+    """
+    rows = []
+    k = 0
+    for m in _measures(measures, table):
+        units = _units(table, m, by, unit)
+        for a, b in combinations(units, 2):
+            ua, ub = units[a], units[b]
+            shared = set(ua.keys) & set(ub.keys)
+            paired = bool(shared) and len(shared) == len(ua.keys) == len(ub.keys)
+            if paired:
+                order_b = {key: i for i, key in enumerate(ub.keys)}
+                idx = [order_b[key] for key in ua.keys]
+                ub = _Unit(ua.keys, ub.num[idx], ub.den[idx])
+            args = (ua.num, ua.den, ub.num, ub.den)
+            ra, rb = pooled_rate(ua.num, ua.den), pooled_rate(ub.num, ub.den)
+            if ua.num.sum() == 0 and ub.num.sum() == 0 or ua.num.sum() == ua.den.sum() and ub.num.sum() == ub.den.sum():
+                # Every relabelling gives the same (zero) difference: p is 1 without drawing any.
+                p, used = 1.0, 0
+            else:
+                p, used = permutation_test(*args, n_perm=n_perm, seed=seed + k, paired=paired)
+            lo = hi = math.nan
+            if bootstrap:
+                _, lo, hi = bootstrap_diff_ci(*args, n_boot=n_boot, seed=seed + k, paired=paired)
+            reason = _small_comparison(len(ua.keys), len(ub.keys), paired, detect_h, alpha)
+            if shared and not paired:
+                reason = "; ".join(filter(None, [reason, f"{len(shared)} conversation(s) in both groups: "
+                                                         "compared as independent"]))
+            rows.append({"measure": m.name, "level": m.level, "by": by, "a": a, "b": b, "n_a": len(ua.keys),
+                         "n_b": len(ub.keys), "paired": paired, "rate_a": ra, "rate_b": rb, "difference": ra - rb,
+                         "ci_low": lo, "ci_high": hi, "cohens_h": cohens_h(ra, rb), "p": p, "permutations": used,
+                         "small_sample": bool(reason), "reason": reason})
+            k += 1
+    out = pd.DataFrame(rows, columns=[c for c in COMPARISON_COLUMNS if c not in ("p_holm", "significant")])
+    out.insert(COMPARISON_COLUMNS.index("p_holm"), "p_holm", holm(out["p"].astype(float).tolist()))
+    out.insert(COMPARISON_COLUMNS.index("significant"), "significant", out["p_holm"] < alpha)
+    return out[list(COMPARISON_COLUMNS)]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ _EXPORTS = {
     "load_scenario": "simulator.scenario", "load_scenario_text": "simulator.scenario",
     "Sweep": "simulator.sweep", "load_sweep": "simulator.sweep", "expand": "simulator.sweep",
     "plan_sweep": "simulator.sweep", "run_sweep": "simulator.sweep_runner", "SweepListener": "simulator.sweep_runner",
+    "sweep_power": "simulator.power", "design_power": "simulator.power",
     # running
     "run_scenario": "simulator.run", "RunSpec": "simulator.plan", "Shard": "simulator.plan",
     "plan_runs": "simulator.plan", "run_conversation": "simulator.conversation.orchestrator",

@@ -19,6 +19,7 @@ from .sweep_runner import run_sweep as run_sweep  # the notebook API, as docs/ap
 
 if TYPE_CHECKING:
     from .plan import PlanSummary, RunSpec, Shard
+    from .power import FamilyPower
     from .sweep import Sweep
 
 console = Console()
@@ -61,6 +62,33 @@ def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12, shard
         console.print(f"  {rid}", highlight=False)
     if plan.runs > show_runs:
         console.print(f"  ... and {plan.runs - show_runs:,} more", highlight=False)
+
+
+def print_power(families: list[FamilyPower]) -> None:
+    """The smallest difference each family of comparisons can detect (:mod:`simulator.power`)."""
+    from .power import ALPHA, POWER
+
+    if not families:
+        console.print("one cell: no comparison of conditions to size", highlight=False)
+        return
+    console.print(f"smallest detectable difference (power {POWER}, alpha {ALPHA}, two-sided; conversations are "
+                  "the unit; as Cohen's h and as a difference of two rates centred on 50%):", highlight=False)
+
+    def effect(h: float, d: float) -> str:
+        return "none (too few conversations)" if h == float("inf") else f"h {h:.2f} (rates {0.5 - d / 2:.2f} vs " \
+            f"{0.5 + d / 2:.2f})"
+
+    for fam in families:
+        what = "every pair of cells" if fam.grouping == "cells" else f"levels of {terminal_safe(fam.grouping)}"
+        for k, e in fam.effects:
+            line = (f"  {what}, {k} of {fam.comparisons} pair(s), {e.n_a} vs {e.n_b} conversations: "
+                    f"{effect(e.cohens_h, e.rate_difference)}")
+            if fam.comparisons > 1:
+                line += f"; after Holm over {fam.comparisons}: {effect(e.cohens_h_holm, e.rate_difference_holm)}"
+            if not e.can_reach_alpha:
+                line += (f"; [yellow]a permutation p cannot go below {e.min_p:.3g}, so no pair can be "
+                         "significant[/]")
+            console.print(line, highlight=False)
 
 
 class ConsoleListener(SweepListener):
@@ -216,6 +244,7 @@ def register(app: typer.Typer) -> None:
         from .errors import IngroupError
         from .executor import BACKENDS
         from .plan import Shard
+        from .power import sweep_power
         from .sweep import count_runs, first_run_ids, load_sweep, plan_summary, plan_sweep
         from .sweep_runner import plan_of
 
@@ -228,10 +257,12 @@ def register(app: typer.Typer) -> None:
         if dry_run and part is None:
             sweep = load_sweep(file)
             plan = plan_sweep(sweep, embedded=embedded, max_turns=max_turns)  # per cell: no run is built
+            power = sweep_power(sweep)
             if as_json:
-                print(json.dumps(plan.to_dict(), indent=1))
+                print(json.dumps({**plan.to_dict(), "detectable_effects": [f.to_dict() for f in power]}, indent=1))
             else:
                 print_plan(plan, first_run_ids(sweep, 12))
+                print_power(power)
             return
         sweep, runs, part = plan_of(file, embedded=embedded, max_turns=max_turns, shard=part)
         if dry_run:  # one shard: its own runs, each replayed

@@ -29,6 +29,7 @@ from simulator.transcript import Transcript, iter_records, iter_transcripts, tra
 from .. import stats
 from ..api import RuleAnalyzer, label_transcript
 from ..measures import conversation_measures
+from . import label_stats
 from .compute import Accumulator
 from .data import conversation_view
 from .render import PageContext, conversation_page, figures, summary_page
@@ -91,6 +92,10 @@ class ReportResult:
     paths: ReportPaths | None = None
     pages: dict[str, Path] = field(default_factory=dict)
     """Conversation (transcript path) -> its page, for the conversations that got one."""
+    label_rates: pd.DataFrame | None = None
+    """Every declared rate per condition and per model (``analysis.stats.RATE_COLUMNS``)."""
+    label_comparisons: pd.DataFrame | None = None
+    """Every declared rate, every pair of conditions (and of models) (``analysis.stats.COMPARISON_COLUMNS``)."""
 
     def page(self, conversation: str) -> str:
         """The HTML of a conversation's page, by transcript path or by key (its path below the folder read)."""
@@ -190,6 +195,8 @@ def build(transcripts: Iterable[Transcript], opts: ReportOptions | None = None, 
     staging = _staging(paths.pages) if paths is not None else None
     used: set[str] = set()
     pages: dict[str, Path] = {}
+    stat_rows: list[dict[str, Any]] = []
+    stat_agents: list[dict[str, Any]] = []
     try:
         for i, t in enumerate(transcripts):
             labels = label_transcript(t, opts.task, rules)
@@ -203,14 +210,24 @@ def build(transcripts: Iterable[Transcript], opts: ReportOptions | None = None, 
                 _write_page(staging, name, conversation_page(v, ctx, paths.back))
                 pages[v.uid] = paths.pages / name
             acc.add(v, name)
+            if v.status == "complete":
+                # The condition's label is known once every design has been seen: filled in below.
+                row, agent_rows = label_stats.rows_of(v.uid, "", t, labels)
+                stat_rows.append(row)
+                stat_agents.extend(agent_rows)
         if opts.by is not None and opts.by not in acc.factors:
             raise _no_factor(opts.by, acc.factors)
         data = acc.finish(n_boot=opts.n_boot, n_perm=opts.n_perm, seed=opts.seed,
                           identity_reference=opts.identity_reference)
         data.notes[:0] = [*notes, *(f"skipped (not a readable transcript): {e}" for e in skipped or [])]
+        cond_of = {r.uid: c for r, c in zip(data.records, data.conditions)}
+        for row in (*stat_rows, *stat_agents):
+            row["condition"] = cond_of[row["conversation"]]
+        labels_section = label_stats.compute(stat_rows, stat_agents, n_boot=opts.n_boot, n_perm=opts.n_perm,
+                                             seed=opts.seed)
         figs = figures(data)
         pages_dir = paths.pages.name if paths is not None else ""
-        html = summary_page(data, ctx, figs, pages_dir, len(pages))
+        html = summary_page(data, ctx, figs, pages_dir, len(pages), labels_section)
         if staging is not None and paths is not None:
             _publish(staging, paths.pages)
             staging = None
@@ -224,7 +241,7 @@ def build(transcripts: Iterable[Transcript], opts: ReportOptions | None = None, 
                 except OSError:
                     break
     return ReportResult(html, data.conversations, data.rates, data.comparisons, data.trajectory, data.outcomes,
-                        data.notes, figs, paths, pages)
+                        data.notes, figs, paths, pages, labels_section.rates, labels_section.comparisons)
 
 
 def _no_factor(by: str, factors: set[str]) -> IngroupError:

@@ -26,11 +26,13 @@ from markupsafe import Markup
 
 from simulator.provenance import substituted_agents
 
+from .. import stats
 from ..labels.vocab import REFS as WE_REFS
 from . import plots
 from .compute import MIN_TRAJ, ReportData, route
 from .data import INDEX_LABELS, MESSAGE_LABELS, SOCIAL_REFS, ConversationView, Label
 from .highlight import Span, neutralise, segments
+from .label_stats import LabelStats
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -310,7 +312,8 @@ def _compact(obj: Any, **kwargs: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), **kwargs)
 
 
-def summary_page(d: ReportData, ctx: PageContext, figs: dict[str, Any], pages_dir: str, shown: int) -> str:
+def summary_page(d: ReportData, ctx: PageContext, figs: dict[str, Any], pages_dir: str, shown: int,
+                 labels: LabelStats | None = None) -> str:
     """The summary page: provenance, tables, comparisons, figures (embedded PNG) and the conversation index."""
     uri = {k: plots.png_data_uri(f) for k, f in figs.items()}
     graph_figs = [{"condition": g["condition"], "n": str(g["n"]), "address": uri[f"graph-{i}-address"],
@@ -334,4 +337,5 @@ def summary_page(d: ReportData, ctx: PageContext, figs: dict[str, Any], pages_di
         graphs=graph_figs, alliance=alliance, negotiation=_negotiation_rows(d, uri), identity=_identity_rows(d),
         judge_rows=judge_rows, mixed=_mixed_rows(d.mixed), routes=d.routes, n_substituted=d.n_substituted,
         shown=shown, pages_dir=pages_dir, index_json=index_json(d, pages_dir), script=Markup(script),
-        script_hash=script_hash(script), css=Markup(_css()))
+        script_hash=script_hash(script), css=Markup(_css()),
+        label_sections=labels.sections if labels is not None else [], detect_h=stats.DETECT_H)

@@ -1,0 +1,112 @@
+"""The report's "every label" section: each declared rate (``analysis.measures.MEASURES``) per condition and
+per model with its 95% CI, comparisons of conditions (and of models) for every rate with Holm's adjustment,
+and the small-sample warnings, computed by ``analysis.stats`` from the analyzers' own count columns.
+
+Only complete conversations count (the caller passes those views); a conversation's label counts are the
+analyzers' per-conversation row, its per-model counts the agents table's rows of that conversation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import pandas as pd
+
+from simulator.transcript import Transcript
+
+from .. import stats
+from ..labels import MessageLabels
+from ..measures import MEASURES, conversation_measures, message_counts
+
+DESCRIPTIONS = {m.name: m.description for m in MEASURES}
+
+
+@dataclass
+class LabelStats:
+    """The tables behind the section (``analysis.stats`` schemas) and their rows formatted for the page."""
+
+    rates: pd.DataFrame
+    """:data:`analysis.stats.RATE_COLUMNS`, by condition then by model (column ``by``)."""
+    comparisons: pd.DataFrame
+    """:data:`analysis.stats.COMPARISON_COLUMNS`, between conditions then between models."""
+    sections: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_of(uid: str, condition: str, t: Transcript, labels: Sequence[MessageLabels]
+            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What the section keeps of one complete conversation, as it streams past: its counts for every declared
+    rate (the row ``analyze()`` gives it) and one row per model-written speaker with its model."""
+    speakers = [m.speaker for m in t.messages]
+    scripted = [m.scripted for m in t.messages]
+    whole = conversation_measures(speakers, labels)
+    conv = {"conversation": uid, "condition": condition, "contest_abandoned": whole["contest_abandoned"],
+            "outcome": whole["outcome"], **message_counts(labels, scripted)}
+    info = {a.name: a for a in t.header.agents}
+    agents = []
+    for sp in dict.fromkeys(s for s, sc in zip(speakers, scripted) if not sc):
+        mine = [s == sp for s in speakers]
+        a = info.get(sp)
+        agents.append({"conversation": uid, "condition": condition, "agent": sp,
+                       "model": a.model if a else None, "provider": a.provider if a else None,
+                       **message_counts([lab for lab, m in zip(labels, mine) if m],
+                                        [x for x, m in zip(scripted, mine) if m])})
+    return conv, agents
+
+
+def compute(conv_rows: list[dict[str, Any]], agent_rows: list[dict[str, Any]], *, n_boot: int, n_perm: int,
+            seed: int) -> LabelStats:
+    """Rates and comparisons of every declared measure over the complete conversations' rows."""
+    conv, agents = pd.DataFrame(conv_rows), pd.DataFrame(agent_rows)
+    rates, comparisons, sections = [], [], []
+    groupings = [("condition", conv)]
+    if not agents.empty and agents["model"].nunique() > 0:
+        groupings.append(("model", agents))
+    for by, table in groupings:
+        if table.empty:
+            continue
+        r = stats.label_rates(table, by=by, n_boot=n_boot, seed=seed)
+        c = stats.label_comparisons(table, by=by, n_perm=n_perm, seed=seed, bootstrap=False) \
+            if table[by].nunique() > 1 else pd.DataFrame(columns=list(stats.COMPARISON_COLUMNS))
+        rates.append(r)
+        comparisons.append(c)
+        sections.append(_section(by, r, c))
+    empty_r = pd.DataFrame(columns=list(stats.RATE_COLUMNS))
+    empty_c = pd.DataFrame(columns=list(stats.COMPARISON_COLUMNS))
+    return LabelStats(pd.concat(rates, ignore_index=True) if rates else empty_r,
+                      pd.concat(comparisons, ignore_index=True) if comparisons else empty_c, sections)
+
+
+def _num(x: Any) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+
+def _ci(lo: float, hi: float) -> str:
+    return "–" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _section(by: str, rates: pd.DataFrame, cmp: pd.DataFrame) -> dict[str, Any]:
+    rows = [{"measure": str(r["measure"]), "description": DESCRIPTIONS.get(r["measure"], ""),
+             "level": str(r["level"]), "group": str(r["group"]), "n": str(int(r["n_conversations"])),
+             "counts": f"{int(r['k'])} / {int(r['n'])}", "rate": _num(r["estimate"]),
+             "ci": _ci(r["ci_low"], r["ci_high"]), "small": bool(r["small_sample"]), "reason": str(r["reason"])}
+            for _, r in rates.iterrows()]
+    comparisons = [{"measure": str(r["measure"]), "a": str(r["a"]), "b": str(r["b"]),
+                    "n": f"{int(r['n_a'])} / {int(r['n_b'])}" + (" paired" if r["paired"] else ""),
+                    "rates": f"{_num(r['rate_a'])} vs {_num(r['rate_b'])}",
+                    "diff": "–" if math.isnan(r["difference"]) else f"{r['difference']:+.2f}",
+                    "h": "–" if math.isnan(r["cohens_h"]) else f"{r['cohens_h']:+.2f}",
+                    "p": _p(r["p"]), "p_holm": _p(r["p_holm"]), "sig": bool(r["significant"]),
+                    "small": bool(r["small_sample"]), "reason": str(r["reason"])}
+                   for _, r in cmp.iterrows()]
+    small = rates.groupby("group")["small_sample"].any() if len(rates) else pd.Series(dtype=bool)
+    return {"by": by, "rows": rows, "comparisons": comparisons,
+            "n_small": int(small.sum()), "n_groups": len(small),
+            "n_small_cmp": sum(c["small"] for c in comparisons)}
