@@ -41,6 +41,7 @@ from simulator.files import ensure_dir, write_atomic
 from simulator.scenario import Scenario
 from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
 
+from .disclosure import DISCLOSURE_COLUMNS, disclosure, disclosure_columns
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures
@@ -256,15 +257,17 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         measures = conversation_measures([m.speaker for m in t.messages], labs)
         conv_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id,
                           "design": design_of(t), "condition": condition_label(t.header.condition),
+                          "branch_of": t.header.branch_of, "branch_at_turn": t.header.branch_at_turn,
                           "complete": t.complete, **measures,
                           "analyzer_version": version})
         info = {a.name: a for a in t.header.agents}
+        disclosed = disclosure(t)
         for sp, rates in agent_measures([m.speaker for m in t.messages], labs).items():
             a = info.get(sp)
             agent_rows.append({"conversation": conv, "file": fname, "run_id": t.header.run_id, "agent": sp,
                                "team": a.team if a else None, "incentive": a.incentive if a else None,
                                "provider": a.provider if a else None, "model": a.model if a else None,
-                               **rates, "analyzer_version": version})
+                               **rates, **disclosure_columns(disclosed.get(sp)), "analyzer_version": version})
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
@@ -281,9 +284,11 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         conversations["off_task_share"] = conversations["off_task_share"].astype("Float64")
     agents = pd.DataFrame(agent_rows, columns=[
         "conversation", "file", "run_id", "agent", "team", "incentive", "provider", "model", "n_messages",
-        *(f"{k}_rate" for k in AGENT_RATES), "social_we_per_message", "analyzer_version"])
+        *(f"{k}_rate" for k in AGENT_RATES), "social_we_per_message", *DISCLOSURE_COLUMNS, "analyzer_version"])
     for k in AGENT_RATES:
         agents[f"{k}_rate"] = agents[f"{k}_rate"].astype("Float64")
+    for col in DISCLOSURE_COLUMNS:  # empty (not zero) for conversations without a declared game
+        agents[col] = agents[col].astype("Float64" if col == "disclosure_share" else "Int64")
     return Analysis(tokens=tokens, messages=messages, conversations=conversations, agents=agents,
                     analyzer=an.name, analyzer_version=version)
 

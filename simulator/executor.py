@@ -235,15 +235,34 @@ class Executor:
             if self.on_outcome:
                 self.on_outcome(o)
         sem = asyncio.Semaphore(max(1, self.options.concurrency))
+        # A rollback branch starts once its earlier branch, when it is in this batch, has finished.
+        ended: dict[str, asyncio.Future[RunOutcome]] = {
+            r.run_id: asyncio.get_running_loop().create_future() for r in todo}
 
         async def one(r: RunSpec) -> RunOutcome:
-            async with sem:
-                res: ConversationResult = await run_conversation(
-                    r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
-                    retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
-                    runtime=self.options.runtime)
-            f = res.footer
-            o = RunOutcome.of(r.run_id, "failed" if f.failed else "done", res.path, f)
+            try:
+                return await conversation(r)
+            finally:
+                if not ended[r.run_id].done():
+                    ended[r.run_id].set_result(RunOutcome(r.run_id, "failed", self.out_dir / f"{r.run_id}.jsonl"))
+
+        async def conversation(r: RunSpec) -> RunOutcome:
+            path = self.out_dir / f"{r.run_id}.jsonl"
+            if r.branch_of is not None and r.branch_of in ended:
+                await asyncio.shield(ended[r.branch_of])
+            try:
+                async with sem:
+                    res: ConversationResult = await run_conversation(
+                        r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
+                        retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
+                        runtime=self.options.runtime)
+                o = RunOutcome.of(r.run_id, "failed" if res.footer.failed else "done", res.path, res.footer)
+            except IngroupError as exc:
+                if r.branch_of is None:
+                    raise
+                # The earlier branch is unfinished or failed: nothing is written, a resume tries again.
+                o = RunOutcome(r.run_id, "failed", path, error=exc.message)
+            ended[r.run_id].set_result(o)
             if self.on_outcome:
                 self.on_outcome(o)
             return o
@@ -270,8 +289,9 @@ class Executor:
                           limits={k: Limits(per(v.concurrency), v.rpm / n if v.rpm else None)
                                   for k, v in self.options.limits.items()})
         queue = ctx.Queue()
+        shares = _shares(todo, n)
         procs = [ctx.Process(target=_worker_main, args=(str(self.out_dir), self.make_provider, options,
-                                                         todo[i::n], queue, os.getpid(), forked, n), daemon=True)
+                                                         shares[i], queue, os.getpid(), forked, n), daemon=True)
                  for i in range(n)]
         for p in procs:
             p.start()
@@ -304,6 +324,18 @@ class Executor:
         if error is not None:
             raise IngroupError(f"a worker process failed: {error}")
         return outcomes
+
+
+def _shares(todo: list[RunSpec], n: int) -> list[list[RunSpec]]:
+    """``todo`` dealt round robin to ``n`` workers, a rollback branch with its earlier branch (it waits for it)."""
+    groups: dict[str, list[RunSpec]] = {}
+    for r in todo:
+        key = r.branch_of if r.branch_of is not None and r.branch_of in groups else r.run_id
+        groups.setdefault(key, []).append(r)
+    shares: list[list[RunSpec]] = [[] for _ in range(n)]
+    for i, group in enumerate(groups.values()):
+        shares[i % n].extend(group)
+    return shares
 
 
 def _worker_context() -> tuple[Any, bool]:  # a ForkContext or ForkServerContext

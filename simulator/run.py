@@ -10,6 +10,7 @@ from typing import Any
 
 from .blocking import run_blocking
 from .conversation.orchestrator import ProviderFactory, RunSpec
+from .conversation.rollback import with_branches
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import folder_locked
 from .interview import fill_official_names
@@ -33,15 +34,15 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
 
 
 def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
-    """One RunSpec per repetition. Ids carry a start stamp and a random part, so running a file again, or
+    """One RunSpec per repetition (and its rollback branch, when the scenario has one). Ids carry a start stamp and a random part, so running a file again, or
     in several processes at the same second, never collides (transcripts are also created exclusively). A
     scenario with no seed gets one picked here, recorded in every header (``--seed`` reproduces the run)."""
     stamp = stamp or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
     if scenario.seed is None:
         scenario = scenario.model_copy(update={"seed": pick_seed()})
-    return [RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario, repetition=rep,
-                    scenario_file=scenario_file)
-            for rep in range(scenario.repetitions)]
+    return with_branches(RunSpec(run_id=f"{scenario.name}-{stamp}-r{rep:03d}", scenario=scenario,
+                                 repetition=rep, scenario_file=scenario_file)
+                         for rep in range(scenario.repetitions))
 
 
 def default_provider_factory() -> ProviderFactory:

@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
 from .conversation.orchestrator import RunSpec
+from .conversation.rollback import BRANCH_SUFFIX, with_branches
 from .conversation.turns import Schedule
 from .errors import ScenarioError
 from .executor import RUN_ID, Limits
@@ -284,6 +285,8 @@ def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> N
                                                          for lv in f.levels.values()])
     longest = len(spec.name) + sum(1 + max(map(len, f.levels), default=0) for f in spec.factors.values())
     longest += len(f"-r{reps - 1:03d}")
+    if base.rollback is not None or any("rollback" in lv.set for f in spec.factors.values() for lv in f.levels.values()):
+        longest += len(BRANCH_SUFFIX)
     if longest > 200:
         raise _err(loc, ("factors",), f"run ids would be up to {longest} characters (the limit is 200, a file "
                                       "name); use shorter sweep or level names")
@@ -433,7 +436,7 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
                                                  "use shorter sweep, factor and level names")
             runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
                                 scenario_file=sweep.base_file or sweep.file))
-    return runs
+    return with_branches(runs)
 
 
 MAX_CALLS = 10_000_000
@@ -492,6 +495,8 @@ class PlanSummary:
     factors: dict[str, list[str]]
     bounded: bool
     """False when some run has no turn cap, so calls are an assumption, not an upper bound."""
+    branch_runs: int = 0
+    """Rollback branches among ``runs`` (each replays a run of its cell from ``rollback.at_turn``)."""
     providers: list[ProviderPlan] = field(default_factory=list)
 
     @property
@@ -512,7 +517,7 @@ class PlanSummary:
         from .prices import PRICES_AS_OF, PRICES_SOURCE
 
         return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,
-                "factors": self.factors, "bounded": self.bounded, "calls": self.calls,
+                "factors": self.factors, "bounded": self.bounded, "branch_runs": self.branch_runs, "calls": self.calls,
                 "cost_usd": self.cost_usd, "unpriced_models": self.unpriced,
                 "prices": {"as_of": PRICES_AS_OF, "source": PRICES_SOURCE},
                 "providers": [p.__dict__ for p in self.providers]}
@@ -548,13 +553,20 @@ def _seed_free(s: Scenario) -> bool:
     return s.turn_order.mode != "random" or s.turn_order.seed is not None or len(s.agents) <= 2
 
 
-def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int) -> bool:
-    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded."""
+def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int,
+             branch: bool = False) -> bool:
+    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded. A
+    rollback ``branch`` replays its first replies (no call) and may make one call for the keeper's summary."""
     speakers, bounded = _speakers(s, seed, est.unbounded_replies)
+    replayed = 0
+    if branch and s.rollback is not None:
+        replayed = s.rollback.at_turn - 1
+        if s.rollback.keeps == "summary":
+            speakers = speakers + [s.rollback.keeper]
     scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
     context = len(s.opening.text) // CHARS_PER_TOKEN + 1
     per_run: dict[tuple[str, str], list[int]] = {}
-    for name in speakers:
+    for i, name in enumerate(speakers):
         a = s.agent(name)
         if a.provider == "scripted":
             line = a.script()[scripted_pos[name]].text
@@ -562,10 +574,11 @@ def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, 
             context += len(line) // CHARS_PER_TOKEN + 1
             continue
         reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
-        calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
-        calls[0] += 1
-        calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
-        calls[2] += reply
+        if i >= replayed:  # a replayed reply is copied from the earlier branch, not asked again
+            calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
+            calls[0] += 1
+            calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
+            calls[2] += reply
         context += reply
     for key, (calls_n, prompt, completion) in per_run.items():
         row = rows.setdefault(key, ProviderPlan(*key))
@@ -576,7 +589,8 @@ def _add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, 
     return bounded
 
 
-def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool) -> PlanSummary:
+def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool,
+             branch_runs: int = 0) -> PlanSummary:
     for row in rows.values():
         row.cost_usd = cost_of(row.provider, row.model, row.prompt_tokens, row.completion_tokens,
                                sweep.price_table())
@@ -586,7 +600,7 @@ def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan
     return PlanSummary(
         sweep=sweep.name, runs=n_runs, cells=len(cells(sweep)), repetitions=reps,
         factors={f: list(x.levels) for f, x in sweep.spec.factors.items()}, bounded=bounded,
-        providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))
+        branch_runs=branch_runs, providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))
 
 
 def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> PlanSummary:
@@ -596,19 +610,21 @@ def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = 
     check_size(sweep, max_turns=max_turns)
     est = sweep.spec.estimate
     rows: dict[tuple[str, str], ProviderPlan] = {}
-    bounded, calls_bound = True, 0
+    bounded, calls_bound, branches = True, 0, 0
     for levels, s, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
         calls_bound += reps * _reply_cap(s, est.unbounded_replies)
         if calls_bound > MAX_CALLS:  # a level changed the stop rules
             raise _err(sweep.loc, ("factors",), f"cell {condition_name(levels)} takes the sweep past "
                                                 f"{MAX_CALLS:,} model calls; lower repetitions or max_turns")
         assert s.seed is not None  # resolve() set it
-        if _seed_free(s):
-            bounded &= _add_run(rows, s, repetition_seed(s.seed, 0), est, reps)
-        else:
-            for rep in range(reps):
-                bounded &= _add_run(rows, s, repetition_seed(s.seed, rep), est, 1)
-    return _summary(sweep, count_runs(sweep), rows, bounded)
+        for branch in (False, True) if s.rollback is not None else (False,):
+            if _seed_free(s):
+                bounded &= _add_run(rows, s, repetition_seed(s.seed, 0), est, reps, branch)
+            else:
+                for rep in range(reps):
+                    bounded &= _add_run(rows, s, repetition_seed(s.seed, rep), est, 1, branch)
+        branches += reps if s.rollback is not None else 0
+    return _summary(sweep, count_runs(sweep) + branches, rows, bounded, branches)
 
 
 def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
@@ -616,8 +632,8 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
     rows: dict[tuple[str, str], ProviderPlan] = {}
     bounded = True
     for run in runs:
-        bounded &= _add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1)
-    return _summary(sweep, len(runs), rows, bounded)
+        bounded &= _add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1, run.branch_of is not None)
+    return _summary(sweep, len(runs), rows, bounded, sum(r.branch_of is not None for r in runs))
 
 
 def condition_name(levels: dict[str, str]) -> str:

@@ -24,8 +24,9 @@ console = Console()
 
 
 def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12) -> None:
+    branches = f" + {plan.branch_runs} rollback branch(es)" if plan.branch_runs else ""
     console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {plan.cells} cell(s) x "
-                  f"{plan.repetitions} repetition(s)", highlight=False)
+                  f"{plan.repetitions} repetition(s){branches}", highlight=False)
     from rich.table import Table
 
     for f, levels in plan.factors.items():

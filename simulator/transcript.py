@@ -21,11 +21,12 @@ from .errors import TranscriptError
 from .files import ensure_dir, open_new
 from .validation import located
 
-SCHEMA = "ingroup.transcript/3"
-SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", SCHEMA)
+SCHEMA = "ingroup.transcript/4"
+SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", "ingroup.transcript/3", SCHEMA)
 """Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
-model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator). Every field
-added since /1 is optional, so older files read as they are."""
+model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator); /4 rollback
+branches (``branch_of``, ``branch_at_turn``, ``branch_memory``, replayed messages). Every field added since /1
+is optional, so older files read as they are."""
 
 
 def now_iso() -> str:
@@ -86,6 +87,21 @@ class AgentInfo(_Record):
     """/3: the declared identity's maker, as the scenario gives it."""
 
 
+class BranchMemory(_Record):
+    """/4: what one agent of a rollback branch remembers of the earlier branch after the rollback point."""
+
+    agent: str
+    keeps: Literal["context", "summary", "nothing"]
+    """``context``: every message it saw there after ``branch_at_turn``; ``summary``: the summary below, which
+    it wrote itself before the replay; ``nothing``: it starts fresh from the replayed messages."""
+    messages: int = 0
+    """Messages of the earlier branch after the rollback point that this agent's memory covers."""
+    summary: str | None = None
+    """For ``summary``: the text it wrote (model output), the only trace of the earlier branch it keeps."""
+    summary_call: CallRecord | None = None
+    """For ``summary``: the model call that wrote it (tokens, timing), counted in the footer's tokens."""
+
+
 class Header(_Record):
     type: Literal["header"] = "header"
     schema_: str = Field(default=SCHEMA, alias="schema")
@@ -109,6 +125,15 @@ class Header(_Record):
     autogen_team: str | None = None
     """The autogen-agentchat team that ran the conversation, ``sequential`` or ``group-chat`` (``--team``);
     None when imported. Not the agents' ``team``, which is their side in a team battle."""
+    branch_of: str | None = None
+    """/4: for a rollback branch, the run id of the earlier branch it replays (a transcript in the same
+    folder); None for every other run."""
+    branch_at_turn: int | None = None
+    """/4: the messages of the earlier branch this one starts from (indices ``0 .. branch_at_turn - 1``, copied
+    with ``replayed: true``)."""
+    branch_memory: list[BranchMemory] | None = None
+    """/4: per agent, what it kept from the earlier branch (the keeper its context or a summary, the others
+    nothing)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -158,6 +183,13 @@ class CallRecord(_Record):
 
 class Message(CallRecord, _MessageHead):
     """One turn: the head fields (type, index, speaker, recipients, text) come first on the line."""
+
+    replayed: bool = False
+    """/4: copied from the earlier branch a rollback branch starts from (said there, not in this run; its
+    tokens are counted there)."""
+
+
+Header.model_rebuild()
 
 
 # Stop reasons of a conversation that failed: a provider failed for good ("error"), or ingroup itself raised
@@ -252,12 +284,19 @@ class TranscriptWriter:
     def message(self, msg: Message) -> None:
         self._write(msg)
         self.messages += 1
-        self.prompt_tokens += msg.prompt_tokens or 0
-        self.completion_tokens += msg.completion_tokens or 0
-        if not msg.scripted:
-            used = self.by_agent.setdefault(msg.speaker, AgentTokens())
-            used.prompt_tokens += msg.prompt_tokens or 0
-            used.completion_tokens += msg.completion_tokens or 0
+        if not msg.replayed:
+            self.count(msg.speaker, msg.prompt_tokens, msg.completion_tokens, scripted=msg.scripted)
+
+    def count(self, speaker: str, prompt_tokens: int | None, completion_tokens: int | None, *,
+              scripted: bool = False) -> None:
+        """Add one call's tokens to the footer's totals (a message's, or a call that wrote no message: a
+        rollback keeper's summary)."""
+        self.prompt_tokens += prompt_tokens or 0
+        self.completion_tokens += completion_tokens or 0
+        if not scripted:
+            used = self.by_agent.setdefault(speaker, AgentTokens())
+            used.prompt_tokens += prompt_tokens or 0
+            used.completion_tokens += completion_tokens or 0
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
         footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,

@@ -21,7 +21,7 @@ from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
 
 from ..errors import ProviderError
-from ..providers.base import Provider, TransientError, Turn
+from ..providers.base import Completion, Provider, TransientError, Turn
 from ..providers.scripted import ScriptExhausted
 from ..reasoning import split_think_tags
 from ..retry import CallStats, RateLimiter, RetryPolicy, call_with_retry
@@ -55,6 +55,8 @@ class ProviderAgent(BaseChatAgent):
         """What each call asks for: the scenario's sampling with the run's seed."""
         self._history: list[Turn] = []
         self._calls: dict[str, CallRecord] = {}
+        self._recall: tuple[int, list[Turn]] | None = None
+        self._given = 0
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -68,12 +70,10 @@ class ProviderAgent(BaseChatAgent):
     def _see(self, messages: Sequence[BaseChatMessage]) -> None:
         for m in messages:
             text = m.content if isinstance(m, BaseTextChatMessage) else m.to_text()
-            if m.source == self.name:
-                self._history.append(Turn("assistant", text, self.name))
-            else:
-                if self._speaker_names == "prefix":
-                    text = f"{m.source}: {text}"
-                self._history.append(Turn("user", text, m.source))
+            self._history.append(turn_as_seen(self.name, m.source, text, self._speaker_names))
+            self._given += 1
+            if self._recall is not None and self._given == self._recall[0]:
+                self._history.extend(self._recall[1])
 
     async def on_messages(self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken) -> Response:
         self._see(messages)
@@ -95,7 +95,29 @@ class ProviderAgent(BaseChatAgent):
             return self._stop("provider_error", f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug, not a provider failure: recorded with its traceback, shown as a crash
             return self._stop("crash", "".join(traceback.format_exception(exc)).strip())
-        latency = time.perf_counter() - t0
+        text, call = self._record(completion, started, time.perf_counter() - t0, stats)
+        self._history.append(Turn("assistant", text, self.name))
+        usage = RequestUsage(prompt_tokens=completion.prompt_tokens or 0,
+                             completion_tokens=completion.completion_tokens or 0)
+        msg = TextMessage(source=self.name, content=text, models_usage=usage)
+        self._calls[msg.id] = call
+        return Response(chat_message=msg)
+
+    def remember(self, after: int, turns: list[Turn]) -> None:
+        """A rollback keeper's memory of the earlier branch: ``turns`` enter its context right after the
+        ``after``-th message it is given, the last one replayed from that branch (``conversation/rollback.py``)."""
+        self._recall = (after, list(turns))
+
+    async def aside(self, turns: list[Turn]) -> tuple[str, CallRecord]:
+        """One call outside the conversation on the given context (a rollback keeper writing its summary of
+        the earlier branch): its visible text and call record. Provider errors propagate."""
+        started, t0, stats = now_iso(), time.perf_counter(), CallStats()
+        completion = await call_with_retry(lambda: self.provider.complete(self._system, turns, self._sampling),
+                                           self._retry, self._limiter, self._rng, stats)
+        return self._record(completion, started, time.perf_counter() - t0, stats)
+
+    def _record(self, completion: Completion, started: str, latency: float, stats: CallStats
+                ) -> tuple[str, CallRecord]:
         text, reasoning = completion.text, completion.reasoning
         reasoning_format = completion.reasoning_format
         if self.spec.think_tags:
@@ -103,8 +125,7 @@ class ProviderAgent(BaseChatAgent):
             if tagged is not None:
                 reasoning = tagged if reasoning is None else f"{reasoning}\n\n{tagged}"
                 reasoning_format = reasoning_format or "think_tags"
-        self._history.append(Turn("assistant", text, self.name))
-        call = CallRecord(
+        return text, CallRecord(
             reasoning=reasoning,
             reasoning_tokens=completion.reasoning_tokens,
             reasoning_format=reasoning_format,  # type: ignore[arg-type]
@@ -125,11 +146,6 @@ class ProviderAgent(BaseChatAgent):
             scripted=self.spec.provider == "scripted",
             attempts=stats.attempts,
         )
-        usage = RequestUsage(prompt_tokens=completion.prompt_tokens or 0,
-                             completion_tokens=completion.completion_tokens or 0)
-        msg = TextMessage(source=self.name, content=text, models_usage=usage)
-        self._calls[msg.id] = call
-        return Response(chat_message=msg)
 
     def take_call(self, message_id: str) -> CallRecord | None:
         """The record of the call that produced message ``message_id`` (handed over once: the transcript
@@ -138,3 +154,12 @@ class ProviderAgent(BaseChatAgent):
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         self._history.clear()
+        self._given = 0
+
+
+def turn_as_seen(viewer: str, source: str, text: str, speaker_names: str) -> Turn:
+    """Message ``text`` by ``source`` as it enters ``viewer``'s context: its own as ``assistant``, anyone
+    else's as ``user`` (``Name: `` before it with ``speaker_names: prefix``)."""
+    if source == viewer:
+        return Turn("assistant", text, viewer)
+    return Turn("user", f"{source}: {text}" if speaker_names == "prefix" else text, source)

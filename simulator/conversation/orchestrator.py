@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Literal
 
 from autogen_agentchat.base import TaskResult
-from autogen_agentchat.messages import BaseTextChatMessage, StopMessage, TextMessage
+from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
 
+from ..errors import IngroupError
 from ..providers.base import Provenance, Provider
 from ..retry import RateLimiter, RetryPolicy
 from ..scenario import AgentSpec, Sampling, Scenario
 from ..secrets import public_url, redact, redact_data, redact_headers, redact_strings
 from ..seeds import pick_seed, repetition_seed
-from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
+from ..transcript import AgentInfo, BranchMemory, Footer, Header, Message, TranscriptWriter, now_iso
 from ..versions import package_versions
 from .agent import ProviderAgent
 from .messages import AgentStopped
+from .rollback import Replay, load_replay, replayed_speakers
 from .stops import build_termination
 from .team import SequentialTeam
 from .turns import Schedule, ScheduledGroupChat
@@ -49,6 +51,9 @@ class RunSpec:
     repetition: int = 0
     condition: dict[str, Any] = field(default_factory=dict)
     scenario_file: str | None = None
+    branch_of: str | None = None
+    """For a rollback branch (``conversation/rollback.py``): the run id of the earlier branch it replays, which
+    must have finished first."""
 
     def __post_init__(self) -> None:
         if self.scenario.seed is None:
@@ -141,10 +146,12 @@ def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance]) -> Header:
+def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance],
+            replay: Replay | None = None, memory: list[BranchMemory] | None = None) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
+        branch_of=run.branch_of, branch_at_turn=replay.at if replay is not None else None, branch_memory=memory,
         run_id=run.run_id,
         scenario_name=s.name,
         task=s.task,
@@ -184,6 +191,8 @@ async def run_conversation(
     agents_specs = list(s.agents)
     names = [a.name for a in agents_specs]
     path = Path(out_dir) / f"{run.run_id}.jsonl"
+    # A rollback branch reads its earlier branch first: a missing or failed one writes nothing here.
+    replay = load_replay(Path(out_dir), run) if run.branch_of is not None else None
     providers: list[Provider] = []
     try:
         for a in agents_specs:
@@ -197,8 +206,21 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where), fsync=fsync)
-    index = 0
+    participants = [
+        ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
+                      limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
+                      sampling=run_sampling(a, run))
+        for i, (a, p) in enumerate(zip(agents_specs, providers))
+    ]
+    memory: list[BranchMemory] | None = None
+    early: tuple[str, str | None] | None = None
+    """A branch that ends before its team runs: (stop reason, error)."""
+    if replay is not None:
+        try:
+            memory = await replay.give_memories(participants, s)
+        except Exception as exc:  # the keeper's summary call failed for good
+            early = ("error", redact(_short_error(exc)))
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, replay, memory), fsync=fsync)
 
     def record(msg: Message) -> None:
         writer.message(msg)
@@ -206,17 +228,36 @@ async def run_conversation(
             on_message(msg)
 
     opener = s.opening.speaker
-    record(Message(index=0, speaker=opener, recipients=[n for n in names if n != opener], text=s.opening.text,
-                   started_at=now_iso(), ended_at=now_iso(), scripted=True))
-    index = 1
     schedule = Schedule(names, opener, s.turn_order, run.seed)
+    if replay is None:
+        record(Message(index=0, speaker=opener, recipients=[n for n in names if n != opener],
+                       text=s.opening.text, started_at=now_iso(), ended_at=now_iso(), scripted=True))
+        task: list[BaseChatMessage] = [TextMessage(source=opener, content=s.opening.text)]
+    else:
+        for m in memory or []:
+            if m.summary_call is not None:
+                writer.count(m.agent, m.summary_call.prompt_tokens, m.summary_call.completion_tokens)
+        for msg in replay.prefix:
+            record(msg)
+        for a, p in zip(agents_specs, providers):
+            skip = getattr(p, "skip_spoken", None)  # a scripted agent goes on with its script
+            if callable(skip):
+                skip([m.text for m in replay.prefix[1:] if m.speaker == a.name])
+        task = [TextMessage(source=m.speaker, content=m.text) for m in replay.prefix]
+        if early is None and not replay.reached:
+            early = (f"rollback_not_reached: the earlier branch ended after {len(replay.parent.messages)} "
+                     f"messages, not past message {replay.at}", None)
+        if early is None:
+            try:
+                replayed_speakers(replay, iter(schedule.advance, None))
+            except IngroupError as exc:
+                early = ("error", str(exc))
+        if early is not None:
+            for p in providers:
+                await p.aclose()
+            return ConversationResult(run.run_id, path, writer.close(*early))
+    index = len(task)
     termination = build_termination(s.stop, names, schedule.peek)
-    participants = [
-        ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
-                      limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
-                      sampling=run_sampling(a, run))
-        for i, (a, p) in enumerate(zip(agents_specs, providers))
-    ]
     by_name = {agent.name: agent for agent in participants}
     if runtime == "group-chat":
         chat: SequentialTeam | ScheduledGroupChat = ScheduledGroupChat(participants, schedule,
@@ -228,7 +269,6 @@ async def run_conversation(
     crashed = False
     finished = False
     try:
-        task = TextMessage(source=opener, content=s.opening.text)
         async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"
