@@ -23,7 +23,6 @@ from simulator.transcript import Transcript
 from .studies.negotiation import Game, game_of
 
 Rank = Literal["high", "medium", "low"]
-Rank = Literal["high", "medium", "low"]
 Claim = Literal["high", "medium", "low", "needed"] | int
 """A rank, ``needed`` (the speaker needs or wants the item, rank unsaid: true unless it is its lowest), or the
 points per package it stated."""

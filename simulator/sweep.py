@@ -285,8 +285,10 @@ def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> N
                                                          for lv in f.levels.values()])
     longest = len(spec.name) + sum(1 + max(map(len, f.levels), default=0) for f in spec.factors.values())
     longest += len(f"-r{reps - 1:03d}")
-    if base.rollback is not None or any("rollback" in lv.set for f in spec.factors.values() for lv in f.levels.values()):
-        longest += len(BRANCH_SUFFIX)
+    sets_rollback = any(k.split(".")[0] == "rollback" for f in spec.factors.values() for lv in f.levels.values()
+                        for k in lv.set)
+    if base.rollback is not None or sets_rollback:
+        longest += len(BRANCH_SUFFIX)  # a branch's id is its run's id with a suffix
     if longest > 200:
         raise _err(loc, ("factors",), f"run ids would be up to {longest} characters (the limit is 200, a file "
                                       "name); use shorter sweep or level names")

@@ -196,3 +196,49 @@ def test_plan_order_keeps_each_branch_after_its_run():
                      stamp="t")
     assert [r.branch_of for r in runs] == [None, "rb-t-r000", None, "rb-t-r001", None, "rb-t-r002"]
     assert all(isinstance(r, RunSpec) for r in runs)
+
+
+CLI_SWEEP = """
+name: rbs
+scenario:
+  name: rbs
+  task: Split 3 food, 3 water and 3 firewood.
+  agents:
+    - {name: Alex, provider: scripted, model: s, lines: ["Food is my top priority.", "a2", "a3", "a4"]}
+    - {name: Sam, provider: scripted, model: s, lines: ["I need water the most.", "s2", "s3", "s4"]}
+  opening: {speaker: Alex, text: "Hello!"}
+  stop: {max_turns: 7}
+  metadata:
+    negotiation:
+      items: {food: 3, water: 3, firewood: 3}
+      values: {Alex: {food: 5, water: 4, firewood: 3}, Sam: {food: 3, water: 5, firewood: 4}}
+repetitions: 2
+factors:
+  rollback:
+    levels:
+      none: {}
+      applied: {set: {rollback: {at_turn: 3, keeper: Alex, keeps: context}}}
+"""
+
+
+def test_cli_sweep_writes_branches_and_resumes_only_a_missing_one(tmp_path: Path):
+    (tmp_path / "rbs.yaml").write_text(CLI_SWEEP)
+    out = tmp_path / "out"
+    r = run_cli("sweep", str(tmp_path / "rbs.yaml"), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "6 of 6 run(s) complete" in r.stdout
+    names = sorted(p.name for p in out.glob("*.jsonl"))
+    assert names == ["rbs-applied-r000-rollback.jsonl", "rbs-applied-r000.jsonl", "rbs-applied-r001-rollback.jsonl",
+                     "rbs-applied-r001.jsonl", "rbs-none-r000.jsonl", "rbs-none-r001.jsonl"]
+    parent = (out / "rbs-applied-r001.jsonl").read_bytes()
+    (out / "rbs-applied-r001-rollback.jsonl").unlink()
+    r = run_cli("sweep", str(tmp_path / "rbs.yaml"), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "rbs-applied-r001.jsonl").read_bytes() == parent
+    branch = read_transcript(out / "rbs-applied-r001-rollback.jsonl")
+    assert branch.header.branch_of == "rbs-applied-r001" and [m.text for m in branch.messages[3:5]] == ["s2", "a2"]
+    r = run_cli("analyze", str(out), "--out", str(tmp_path / "tables"))
+    assert r.returncode == 0, r.stderr
+    agents = pd.read_csv(tmp_path / "tables" / "agents.csv")
+    row = agents[(agents.conversation == "rbs-applied-r001-rollback") & (agents.agent == "Sam")].iloc[0]
+    assert row.disclosed_items == 1 and row.first_disclosure_idx == 1
