@@ -224,7 +224,8 @@ factors:
 def test_cli_sweep_writes_branches_and_resumes_only_a_missing_one(tmp_path: Path):
     (tmp_path / "rbs.yaml").write_text(CLI_SWEEP)
     out = tmp_path / "out"
-    r = run_cli("sweep", str(tmp_path / "rbs.yaml"), "--out", str(out))
+    # Two worker processes: each branch goes to the worker that runs its earlier branch.
+    r = run_cli("sweep", str(tmp_path / "rbs.yaml"), "--out", str(out), "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert "6 of 6 run(s) complete" in r.stdout
     names = sorted(p.name for p in out.glob("*.jsonl"))
@@ -242,3 +243,28 @@ def test_cli_sweep_writes_branches_and_resumes_only_a_missing_one(tmp_path: Path
     agents = pd.read_csv(tmp_path / "tables" / "agents.csv")
     row = agents[(agents.conversation == "rbs-applied-r001-rollback") & (agents.agent == "Sam")].iloc[0]
     assert row.disclosed_items == 1 and row.first_disclosure_idx == 1
+
+
+def test_branch_of_a_run_that_ended_before_the_rollback_point(tmp_path: Path):
+    text = SCENARIO.replace("KEEPS", "context").replace("stop: {max_turns: 8}",
+                                                        "stop: {max_turns: 8, phrases: [{phrase: 'Sam line 1'}]}")
+    runs = plan_runs(load_scenario_text(text), stamp="t")
+    outcomes = asyncio.run(Executor(tmp_path, lambda s: Recorder(s.name, {}), ExecOptions(fsync=False)).run(runs))
+    assert [o.status for o in outcomes] == ["done", "done"]
+    branch = read_transcript(tmp_path / "rb-t-r000-rollback.jsonl")
+    assert branch.footer is not None and branch.footer.stop_reason.startswith("rollback_not_reached")
+    assert [m.replayed for m in branch.messages] == [True, True]
+    assert [m.keeps for m in branch.header.branch_memory or []] == ["nothing", "nothing"]
+
+
+def test_workers_get_each_branch_with_its_run():
+    from simulator.executor import _shares
+
+    runs = plan_runs(load_scenario_text(SCENARIO.replace("KEEPS", "context").replace("seed: 3", "repetitions: 3")),
+                     stamp="t")
+    shares = _shares(runs, 2)
+    assert [[r.run_id for r in s] for s in shares] == [
+        ["rb-t-r000", "rb-t-r000-rollback", "rb-t-r002", "rb-t-r002-rollback"], ["rb-t-r001", "rb-t-r001-rollback"]]
+    # A branch whose run is done already (a resume) is a group of its own.
+    assert [[r.run_id for r in s] for s in _shares(runs[1:], 2)] == [
+        ["rb-t-r000-rollback", "rb-t-r002", "rb-t-r002-rollback"], ["rb-t-r001", "rb-t-r001-rollback"]]
