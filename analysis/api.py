@@ -49,6 +49,7 @@ from simulator.files import ensure_dir, write_atomic
 from simulator.scenario import Scenario
 from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
 
+from .disclosure import DISCLOSURE_COLUMNS, disclosure, disclosure_columns
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures, message_counts
@@ -276,8 +277,10 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         speakers = [m.speaker for m in t.messages]
         scripted = [m.scripted for m in t.messages]
         measures = conversation_measures(speakers, labs)
-        conv_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, **measures,
+        conv_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete,
+                          "branch_of": t.header.branch_of, "branch_at_turn": t.header.branch_at_turn, **measures,
                           **message_counts(labs, scripted), "analyzer_version": version})
+        disclosed = disclosure(t)
         for sp, rates in agent_measures(speakers, labs).items():
             a = info.get(sp)
             mine = [sp == s for s in speakers]
@@ -286,7 +289,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             agent_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, "agent": sp,
                                "team": a.team if a else None, "incentive": a.incentive if a else None,
                                "provider": a.provider if a else None, "model": a.model if a else None,
-                               **rates, **counts, "analyzer_version": version})
+                               **rates, **counts, **disclosure_columns(disclosed.get(sp)),
+                               "analyzer_version": version})
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
@@ -305,11 +309,13 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
     # fixed column, so code written against it works on an empty folder too.
     fixed = ["conversation", "file", "run_id", "design", "scenario", "condition", "complete", "agent", "team",
              "incentive", "provider", "model", "n_messages", *(f"{k}_rate" for k in AGENT_RATES), "social_we",
-             "social_we_per_message", *message_counts([], []), "analyzer_version"]
+             "social_we_per_message", *message_counts([], []), *DISCLOSURE_COLUMNS, "analyzer_version"]
     factor_cols = sorted({k for r in agent_rows for k in r if k.startswith("factor_")})
     agents = pd.DataFrame(agent_rows, columns=[*fixed[:6], *factor_cols, *fixed[6:]])
     for k in AGENT_RATES:
         agents[f"{k}_rate"] = agents[f"{k}_rate"].astype("Float64")
+    for col in DISCLOSURE_COLUMNS:  # empty (not zero) for conversations without a declared game
+        agents[col] = agents[col].astype("Float64" if col == "disclosure_share" else "Int64")
     return Analysis(tokens=tokens, messages=messages, conversations=conversations, agents=agents,
                     analyzer=an.name, analyzer_version=version)
 

@@ -279,10 +279,21 @@ class Executor:
                 # have settled what they cost.
                 if budget is not None and not budget.admit(r.run_id):
                     return None
-                res: ConversationResult = await run_conversation(
-                    r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
-                    retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
-                    runtime=self.options.runtime, cache=cache, prices=self.options.prices)
+                try:
+                    res: ConversationResult = await run_conversation(
+                        r, self.out_dir, self.make_provider, limiter_for=self._limiter_for,
+                        retry=self.options.retry, on_message=self.on_message, fsync=self.options.fsync,
+                        runtime=self.options.runtime, cache=cache, prices=self.options.prices)
+                except IngroupError as exc:
+                    if r.branch_of is None:
+                        raise
+                    # The earlier branch is unfinished or failed: nothing is written, a resume tries again.
+                    if budget is not None:
+                        budget.settle(r.run_id, 0.0)
+                    o = RunOutcome(r.run_id, "failed", self.out_dir / f"{r.run_id}.jsonl", error=exc.message)
+                    if self.on_outcome:
+                        self.on_outcome(o)
+                    return o
                 if budget is not None:
                     budget.settle(r.run_id, res.footer.cost_usd)
             f = res.footer

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -42,6 +42,9 @@ class RunSpec:
     scenario_file: str | None = None
     chain: ChainLink | None = None
     """The chain of repetitions this run is a link of (agents carry notes from the previous link), if any."""
+    branch_of: str | None = None
+    """For a rollback branch (``conversation/rollback.py``): the run id of the earlier branch it replays, which
+    must have finished first (the two are one group)."""
     group: str | None = None
     """Runs that must run in order, in one process, share a group; a shard keeps a group whole. ``None``: the
     run's chain, if it is a link of one, else the run alone."""
@@ -64,7 +67,29 @@ class RunSpec:
         them together: the links of a chain; every other run is a group of its own (its run id)."""
         if self.group is not None:
             return self.group
-        return self.chain.key if self.chain is not None else self.run_id
+        if self.chain is not None:
+            return self.chain.key
+        return self.branch_of if self.branch_of is not None else self.run_id
+
+
+BRANCH_SUFFIX = "-rollback"
+"""Appended to a run id to name its rollback branch."""
+
+
+def with_branches(runs: Iterable[RunSpec]) -> list[RunSpec]:
+    """The plan with each run of a scenario with ``rollback`` followed by its branch run, which the
+    executor starts once the run itself has finished (a resume redoes only what is missing)."""
+    out: list[RunSpec] = []
+    for r in runs:
+        out.append(r)
+        if r.scenario.rollback is not None and r.branch_of is None:
+            out.append(replace(r, run_id=r.run_id + BRANCH_SUFFIX, branch_of=r.run_id))
+    return out
+
+
+def branch_count(runs: Iterable[RunSpec]) -> int:
+    """Branch runs in a plan."""
+    return sum(r.branch_of is not None for r in runs)
 
 
 def check_run_ids(runs: Iterable[RunSpec]) -> None:
@@ -79,7 +104,8 @@ def check_run_ids(runs: Iterable[RunSpec]) -> None:
 
 
 def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str | None = None) -> list[RunSpec]:
-    """One RunSpec per repetition of a scenario (``ingroup run``). Ids carry a start stamp and a random part,
+    """One RunSpec per repetition of a scenario (``ingroup run``), each followed by its rollback branch when the
+    scenario has one. Ids carry a start stamp and a random part,
     so running a file again, or in several processes at the same second, never collides (transcripts are
     also created exclusively). A scenario with no seed gets one picked here, recorded in every header
     (``--seed`` reproduces the run)."""
@@ -88,8 +114,8 @@ def plan_runs(scenario: Scenario, scenario_file: str | None = None, stamp: str |
         scenario = scenario.model_copy(update={"seed": pick_seed()})
     rids = [f"{scenario.name}-{stamp}-r{rep:03d}" for rep in range(scenario.repetitions)]
     links = chain_links(scenario, f"{scenario.name}-{stamp}", rids)  # agents carrying notes: one chain
-    return [RunSpec(run_id=rid, scenario=scenario, repetition=rep, scenario_file=scenario_file, chain=link)
-            for rep, (rid, link) in enumerate(zip(rids, links))]
+    return with_branches(RunSpec(run_id=rid, scenario=scenario, repetition=rep, scenario_file=scenario_file,
+                                 chain=link) for rep, (rid, link) in enumerate(zip(rids, links)))
 
 
 # ---- shards ------------------------------------------------------------------------------------------------
@@ -167,6 +193,8 @@ class PlanSummary:
     factors: dict[str, list[str]]
     bounded: bool
     """False when some run has no turn cap, so calls are an assumption, not an upper bound."""
+    branch_runs: int = 0
+    """Rollback branches among ``runs`` (each replays a run of its cell from ``rollback.at_turn``)."""
     providers: list[ProviderPlan] = field(default_factory=list)
 
     @property
@@ -187,7 +215,8 @@ class PlanSummary:
         from .prices import PRICES_AS_OF, PRICES_SOURCE
 
         return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,
-                "factors": self.factors, "bounded": self.bounded, "calls": self.calls,
+                "factors": self.factors, "bounded": self.bounded, "branch_runs": self.branch_runs,
+                "calls": self.calls,
                 "cost_usd": self.cost_usd, "unpriced_models": self.unpriced,
                 "prices": {"as_of": PRICES_AS_OF, "source": PRICES_SOURCE},
                 "providers": [p.__dict__ for p in self.providers]}
@@ -234,13 +263,20 @@ def seed_free(s: Scenario) -> bool:
     return s.turn_order.mode != "random" or s.turn_order.seed is not None or len(s.agents) <= 2
 
 
-def add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int) -> bool:
-    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded."""
+def add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, est: Estimate, times: int,
+            branch: bool = False) -> bool:
+    """Add ``times`` runs of scenario ``s`` at ``seed`` to the per-model rows; returns whether bounded. A
+    rollback ``branch`` replays its first replies (no call) and may make one call for the keeper's summary."""
     who, bounded = speakers(s, seed, est.unbounded_replies)
+    replayed = 0
+    if branch and s.rollback is not None:
+        replayed = s.rollback.at_turn - 1
+        if s.rollback.keeps == "summary":
+            who = who + [s.rollback.keeper]
     scripted_pos = {a.name: 0 for a in s.agents if a.provider == "scripted"}
     context = len(s.opening.text) // CHARS_PER_TOKEN + 1
     per_run: dict[tuple[str, str], list[int]] = {}
-    for name in who:
+    for i, name in enumerate(who):
         a = s.agent(name)
         if a.provider == "scripted":
             line = a.script()[scripted_pos[name]].text
@@ -248,10 +284,11 @@ def add_run(rows: dict[tuple[str, str], ProviderPlan], s: Scenario, seed: int, e
             context += len(line) // CHARS_PER_TOKEN + 1
             continue
         reply = min(est.tokens_per_message, a.sampling.max_tokens or est.tokens_per_message)
-        calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
-        calls[0] += 1
-        calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
-        calls[2] += reply
+        if i >= replayed:  # a replayed reply is copied from the earlier branch, not asked again
+            calls = per_run.setdefault((a.provider, a.model), [0, 0, 0])
+            calls[0] += 1
+            calls[1] += len(a.system_prompt()) // CHARS_PER_TOKEN + context
+            calls[2] += reply
         context += reply
     for key, (calls_n, prompt, completion) in per_run.items():
         row = rows.setdefault(key, ProviderPlan(*key))

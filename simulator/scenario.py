@@ -231,6 +231,22 @@ class StopRules(Strict):
         return bool(self.phrases) or self.max_turns is not None or self.max_replies_per_agent is not None
 
 
+RollbackKeeps = Literal["context", "summary"]
+
+
+class Rollback(Strict):
+    """Roll the conversation back and replay it: once the run ends, a second conversation (its branch) starts
+    from the run's first ``at_turn`` messages. The ``keeper`` remembers what it saw after that point in the
+    earlier branch (``keeps``: all of it as context, or a summary it writes before the replay); every other
+    agent starts fresh from the prefix. See ``docs/scenarios.md``."""
+
+    at_turn: int = Field(ge=1, le=100_000)
+    """Messages kept from the earlier branch (the opening is message 0, so 1 keeps only the opening)."""
+    keeper: str
+    """The agent that keeps what it learned; the others remember nothing after ``at_turn``."""
+    keeps: RollbackKeeps = "context"
+
+
 class Scenario(Strict):
     name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
@@ -248,6 +264,8 @@ class Scenario(Strict):
     in the header's scenario, so ``--seed`` reproduces the run."""
     memory: Memory | None = None
     """The memory policy of every model agent that sets none of its own (``simulator.memory``)."""
+    rollback: Rollback | None = None
+    """Also run a branch of each repetition rolled back to ``at_turn`` (:class:`Rollback`)."""
     metadata: dict[str, Any] = {}
     """Free-form facts about the run (condition names set by a sweep, for instance)."""
 
@@ -291,6 +309,14 @@ def _cross_check(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
             for j, n in enumerate(getattr(rule, key) or []):
                 if n not in names:
                     problems.append((("stop", "phrases", i, key, j), f"'{n}' is not one of the agents {names}"))
+    if s.rollback is not None:
+        if s.rollback.keeper not in names:
+            problems.append((("rollback", "keeper"), f"'{s.rollback.keeper}' is not one of the agents {names}"))
+        elif s.agent(s.rollback.keeper).provider == "scripted" and s.rollback.keeps == "summary":
+            problems.append((("rollback", "keeps"), "a scripted agent cannot write a summary; use keeps: context"))
+        if s.stop.max_turns is not None and s.rollback.at_turn >= s.stop.max_turns:
+            problems.append((("rollback", "at_turn"), f"must be below stop.max_turns ({s.stop.max_turns}): the "
+                                                      "branch replays from there and needs turns left"))
     if not s.stop.has_any():
         problems.append((("stop",), "give at least one stop rule (phrases, max_turns or max_replies_per_agent)"))
     return problems

@@ -23,6 +23,7 @@ from .errors import ScenarioError
 from .executor import Limits
 from .memory import chain_links
 from .plan import (
+    BRANCH_SUFFIX,
     MAX_CALLS,
     MAX_RUNS,
     RUN_ID,
@@ -33,6 +34,7 @@ from .plan import (
     add_run,
     reply_cap,
     seed_free,
+    with_branches,
 )
 from .prices import cost_of
 from .run import resolve
@@ -286,6 +288,10 @@ def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> N
                                                          for lv in f.levels.values()])
     longest = len(spec.name) + sum(1 + max(map(len, f.levels), default=0) for f in spec.factors.values())
     longest += len(f"-r{reps - 1:03d}")
+    sets_rollback = any(k.split(".")[0] == "rollback" for f in spec.factors.values() for lv in f.levels.values()
+                        for k in lv.set)
+    if base.rollback is not None or sets_rollback:
+        longest += len(BRANCH_SUFFIX)  # a branch's id is its run's id with a suffix
     if longest > 200:
         raise _err(loc, ("factors",), f"run ids would be up to {longest} characters (the limit is 200, a file "
                                       "name); use shorter sweep or level names")
@@ -437,7 +443,7 @@ def expand(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None
                                                  "use shorter sweep, factor and level names")
             runs.append(RunSpec(run_id=rid, scenario=scenario, repetition=rep, condition=dict(levels),
                                 scenario_file=sweep.base_file or sweep.file, chain=link))
-    return runs
+    return with_branches(runs)
 
 
 def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
@@ -460,7 +466,8 @@ def check_size(sweep: Sweep, *, max_turns: int | None = None) -> int:
 
 # ---- the plan summary behind --dry-run (arithmetic in simulator/plan.py) ----------------------------------
 
-def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool) -> PlanSummary:
+def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan], bounded: bool,
+             branch_runs: int = 0) -> PlanSummary:
     for row in rows.values():
         row.cost_usd = cost_of(row.provider, row.model, row.prompt_tokens, row.completion_tokens,
                                sweep.price_table())
@@ -470,7 +477,7 @@ def _summary(sweep: Sweep, n_runs: int, rows: dict[tuple[str, str], ProviderPlan
     return PlanSummary(
         sweep=sweep.name, runs=n_runs, cells=len(cells(sweep)), repetitions=reps,
         factors={f: list(x.levels) for f, x in sweep.spec.factors.items()}, bounded=bounded,
-        providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))
+        branch_runs=branch_runs, providers=sorted(rows.values(), key=lambda r: (r.provider, r.model)))
 
 
 def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = None) -> PlanSummary:
@@ -480,19 +487,21 @@ def plan_sweep(sweep: Sweep, *, embedded: bool = False, max_turns: int | None = 
     check_size(sweep, max_turns=max_turns)
     est = sweep.spec.estimate
     rows: dict[tuple[str, str], ProviderPlan] = {}
-    bounded, calls_bound = True, 0
+    bounded, calls_bound, branches = True, 0, 0
     for levels, s, reps in cell_scenarios(sweep, embedded=embedded, max_turns=max_turns):
         calls_bound += reps * reply_cap(s, est.unbounded_replies)
         if calls_bound > MAX_CALLS:  # a level changed the stop rules
             raise _err(sweep.loc, ("factors",), f"cell {condition_name(levels)} takes the sweep past "
                                                 f"{MAX_CALLS:,} model calls; lower repetitions or max_turns")
         assert s.seed is not None  # resolve() set it
-        if seed_free(s):
-            bounded &= add_run(rows, s, repetition_seed(s.seed, 0), est, reps)
-        else:
-            for rep in range(reps):
-                bounded &= add_run(rows, s, repetition_seed(s.seed, rep), est, 1)
-    return _summary(sweep, count_runs(sweep), rows, bounded)
+        for branch in (False, True) if s.rollback is not None else (False,):
+            if seed_free(s):
+                bounded &= add_run(rows, s, repetition_seed(s.seed, 0), est, reps, branch)
+            else:
+                for rep in range(reps):
+                    bounded &= add_run(rows, s, repetition_seed(s.seed, rep), est, 1, branch)
+        branches += reps if s.rollback is not None else 0
+    return _summary(sweep, count_runs(sweep) + branches, rows, bounded, branches)
 
 
 def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
@@ -500,8 +509,8 @@ def plan_summary(sweep: Sweep, runs: list[RunSpec]) -> PlanSummary:
     rows: dict[tuple[str, str], ProviderPlan] = {}
     bounded = True
     for run in runs:
-        bounded &= add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1)
-    return _summary(sweep, len(runs), rows, bounded)
+        bounded &= add_run(rows, run.scenario, run.seed, sweep.spec.estimate, 1, run.branch_of is not None)
+    return _summary(sweep, len(runs), rows, bounded, sum(r.branch_of is not None for r in runs))
 
 
 def run_cost_estimates(sweep: Sweep, runs: list[RunSpec]) -> tuple[dict[str, float], list[str]]:

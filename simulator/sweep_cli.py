@@ -28,7 +28,8 @@ console = Console()
 def print_plan(plan: PlanSummary, run_ids: list[str], show_runs: int = 12, shard: "Shard | None" = None,
                sweep_runs: int | None = None) -> None:
     """The ``--dry-run`` plan on the console (of one shard: its runs out of the sweep's ``sweep_runs``)."""
-    design = f"{plan.cells} cell(s) x {plan.repetitions} repetition(s)"
+    branches = f" + {plan.branch_runs} rollback branch(es)" if plan.branch_runs else ""
+    design = f"{plan.cells} cell(s) x {plan.repetitions} repetition(s){branches}"
     if shard is None:
         console.print(f"[bold]{terminal_safe(plan.sweep)}[/]: {plan.runs} run(s) = {design}", highlight=False)
     else:

@@ -27,9 +27,9 @@ SCHEMA = "ingroup.transcript/4"
 SCHEMAS_READ = ("ingroup.transcript/1", "ingroup.transcript/2", "ingroup.transcript/3", SCHEMA)
 """Versions this reader understands. /2 added reasoning token counts and provenance (effective base URL, served
 model, request ids, seeds per agent); /3 the agents' declared identity (official name, creator); /4 memory
-(``notes`` records, the header's chain and carried notes), replies served from the call cache (``cached``) and
-the conversation's cost in the footer. Every field added since /1 is optional, so older files read as they
-are."""
+(``notes`` records, the header's chain and carried notes), replies served from the call cache (``cached``), the
+conversation's cost in the footer, and rollback branches (``branch_of``, ``branch_at_turn``, ``branch_memory``,
+replayed messages). Every field added since /1 is optional, so older files read as they are."""
 
 
 def now_iso() -> str:
@@ -90,6 +90,21 @@ class AgentInfo(_Record):
     """/3: the declared identity's maker, as the scenario gives it."""
 
 
+class BranchMemory(_Record):
+    """/4: what one agent of a rollback branch remembers of the earlier branch after the rollback point."""
+
+    agent: str
+    keeps: Literal["context", "summary", "nothing"]
+    """``context``: every message it saw there after ``branch_at_turn``; ``summary``: the summary below, which
+    it wrote itself before the replay; ``nothing``: it starts fresh from the replayed messages."""
+    messages: int = 0
+    """Messages of the earlier branch after the rollback point that this agent's memory covers."""
+    summary: str | None = None
+    """For ``summary``: the text it wrote (model output), the only trace of the earlier branch it keeps."""
+    summary_call: CallRecord | None = None
+    """For ``summary``: the model call that wrote it (tokens, timing), counted in the footer's tokens."""
+
+
 class Header(_Record):
     type: Literal["header"] = "header"
     schema_: str = Field(default=SCHEMA, alias="schema")
@@ -120,6 +135,15 @@ class Header(_Record):
     carried_notes: dict[str, str] | None = None
     """/4: agent name -> the notes it started this conversation with (from ``notes_from``), in its system
     prompt under ``simulator.memory.CARRIED_HEADING``."""
+    branch_of: str | None = None
+    """/4: for a rollback branch, the run id of the earlier branch it replays (a transcript in the same
+    folder); None for every other run."""
+    branch_at_turn: int | None = None
+    """/4: the messages of the earlier branch this one starts from (indices ``0 .. branch_at_turn - 1``, copied
+    with ``replayed: true``)."""
+    branch_memory: list[BranchMemory] | None = None
+    """/4: per agent, what it kept from the earlier branch (the keeper its context or a summary, the others
+    nothing)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -173,6 +197,13 @@ class CallRecord(_Record):
 
 class Message(CallRecord, _MessageHead):
     """One turn: the head fields (type, index, speaker, recipients, text) come first on the line."""
+
+    replayed: bool = False
+    """/4: copied from the earlier branch a rollback branch starts from (said there, not in this run; its
+    tokens are counted there)."""
+
+
+Header.model_rebuild()
 
 
 NotesWhen = Literal["budget", "end"]
@@ -360,25 +391,25 @@ class TranscriptWriter:
     def message(self, msg: Message) -> None:
         self._write(msg)
         self.messages += 1
-        self.prompt_tokens += msg.prompt_tokens or 0
-        self.completion_tokens += msg.completion_tokens or 0
-        if not msg.scripted:
-            used = self.by_agent.setdefault(msg.speaker, AgentTokens())
-            used.prompt_tokens += msg.prompt_tokens or 0
-            used.completion_tokens += msg.completion_tokens or 0
+        if not msg.replayed:  # said in the earlier branch, and counted there
+            self.count(msg.speaker, msg)
+
+    def count(self, speaker: str, call: CallRecord) -> None:
+        """Add one call's tokens and cost to the footer's totals: a message's, or a call that wrote no message
+        (an agent's notes, a rollback keeper's summary)."""
+        self.prompt_tokens += call.prompt_tokens or 0
+        self.completion_tokens += call.completion_tokens or 0
+        if not call.scripted:
+            used = self.by_agent.setdefault(speaker, AgentTokens())
+            used.prompt_tokens += call.prompt_tokens or 0
+            used.completion_tokens += call.completion_tokens or 0
         if self._cost is not None:
-            self._cost.add(msg.speaker, msg)
+            self._cost.add(speaker, call)
 
     def notes(self, notes: Notes) -> None:
         """Write an agent's notes; their call's tokens count towards the footer's (a cost), not its turns."""
         self._write(notes)
-        if self._cost is not None:
-            self._cost.add(notes.agent, notes)
-        self.prompt_tokens += notes.prompt_tokens or 0
-        self.completion_tokens += notes.completion_tokens or 0
-        used = self.by_agent.setdefault(notes.agent, AgentTokens())
-        used.prompt_tokens += notes.prompt_tokens or 0
-        used.completion_tokens += notes.completion_tokens or 0
+        self.count(notes.agent, notes)
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
         cost, unknown = self._cost.total() if self._cost is not None else (None, None)

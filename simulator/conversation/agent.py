@@ -73,6 +73,8 @@ class ProviderAgent(BaseChatAgent):
             self.system = memory.start_system(self.system)
         self._cache = cache
         self._identity = call_identity(spec, provider) if cache is not None else None
+        self._recall: tuple[int, list[Turn]] | None = None
+        self._given = 0
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
@@ -87,12 +89,10 @@ class ProviderAgent(BaseChatAgent):
         self.seen += len(messages)
         for m in messages:
             text = m.content if isinstance(m, BaseTextChatMessage) else m.to_text()
-            if m.source == self.name:
-                self._history.append(Turn("assistant", text, self.name))
-            else:
-                if self._speaker_names == "prefix":
-                    text = f"{m.source}: {text}"
-                self._history.append(Turn("user", text, m.source))
+            self._history.append(turn_as_seen(self.name, m.source, text, self._speaker_names))
+            self._given += 1
+            if self._recall is not None and self._given == self._recall[0]:
+                self._history.extend(self._recall[1])
 
     async def on_messages(self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken) -> Response:
         self._see(messages)
@@ -117,6 +117,16 @@ class ProviderAgent(BaseChatAgent):
         msg = TextMessage(source=self.name, content=text, models_usage=usage)
         self._calls[msg.id] = call
         return Response(chat_message=msg)
+
+    def remember(self, after: int, turns: list[Turn]) -> None:
+        """A rollback keeper's memory of the earlier branch: ``turns`` enter its context right after the
+        ``after``-th message it is given, the last one replayed from that branch (``conversation/rollback.py``)."""
+        self._recall = (after, list(turns))
+
+    async def aside(self, turns: list[Turn]) -> tuple[str, CallRecord]:
+        """One call outside the conversation on the given context (a rollback keeper writing its summary of
+        the earlier branch): its visible text and call record. Provider errors propagate."""
+        return await self.call_model(turns)
 
     async def call_model(self, turns: list[Turn]) -> tuple[str, CallRecord]:
         """One call of the agent's model on ``turns`` under its current system prompt, with retries: the
@@ -197,3 +207,12 @@ class ProviderAgent(BaseChatAgent):
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         self._history.clear()
+        self._given = 0
+
+
+def turn_as_seen(viewer: str, source: str, text: str, speaker_names: str) -> Turn:
+    """Message ``text`` by ``source`` as it enters ``viewer``'s context: its own as ``assistant``, anyone
+    else's as ``user`` (``Name: `` before it with ``speaker_names: prefix``)."""
+    if source == viewer:
+        return Turn("assistant", text, viewer)
+    return Turn("user", f"{source}: {text}" if speaker_names == "prefix" else text, source)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Literal
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
 
+from ..errors import IngroupError
 from ..memory import CarriedNotes, memory_of, read_carried_notes
 from ..plan import RunSpec
 from ..providers.base import Provenance, Provider
@@ -25,11 +26,12 @@ from ..retry import RateLimiter, RetryPolicy
 from ..scenario import AgentSpec, Sampling, Scenario
 from ..secrets import public_url, redact, redact_data, redact_headers, redact_strings
 from ..seeds import repetition_seed
-from ..transcript import AgentInfo, Footer, Header, Message, TranscriptWriter, now_iso
+from ..transcript import AgentInfo, BranchMemory, Footer, Header, Message, TranscriptWriter, now_iso
 from ..versions import package_versions
 from .agent import ProviderAgent
 from .memory import AgentMemory
 from .messages import AgentStopped
+from .rollback import Replay, load_replay, replayed_speakers
 from .stops import build_termination
 from .team import SequentialTeam
 from .turns import Schedule, ScheduledGroupChat
@@ -123,10 +125,12 @@ def _scenario_record_redacted(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _header(run: RunSpec, agents: list[AgentSpec], runtime: str, where: list[Provenance],
-            carried: CarriedNotes | None = None) -> Header:
+            carried: CarriedNotes | None = None, replay: Replay | None = None,
+            memory: list[BranchMemory] | None = None) -> Header:
     s = run.scenario
     record, digest = _scenario_record(s)
     return Header(
+        branch_of=run.branch_of, branch_at_turn=replay.at if replay is not None else None, branch_memory=memory,
         run_id=run.run_id,
         scenario_name=s.name,
         task=s.task,
@@ -176,6 +180,8 @@ async def run_conversation(
     path = Path(out_dir) / f"{run.run_id}.jsonl"
     # Read before anything is set up: a chain whose previous link did not finish raises ChainBroken here.
     carried = read_carried_notes(out_dir, run.chain) if run.chain is not None else None
+    # A rollback branch reads its earlier branch first: a missing or failed one writes nothing here.
+    replay = load_replay(Path(out_dir), run) if run.branch_of is not None else None
     providers: list[Provider] = []
     try:
         for a in agents_specs:
@@ -189,21 +195,6 @@ async def run_conversation(
         for p in providers:
             await p.aclose()
         raise
-    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried), fsync=fsync, costed=True,
-                              prices=prices)
-    index = 0
-
-    def record(msg: Message) -> None:
-        writer.message(msg)
-        if on_message is not None:
-            on_message(msg)
-
-    opener = s.opening.speaker
-    record(Message(index=0, speaker=opener, recipients=[n for n in names if n != opener], text=s.opening.text,
-                   started_at=now_iso(), ended_at=now_iso(), scripted=True))
-    index = 1
-    schedule = Schedule(names, opener, s.turn_order, run.seed)
-    termination = build_termination(s.stop, names, schedule.peek)
     participants = [
         ProviderAgent(a, p, speaker_names=s.speaker_names, retry=retry,
                       limiter=limiter_for(a) if limiter_for else None, seed=run.seed + i,
@@ -211,6 +202,53 @@ async def run_conversation(
                       cache=cache if cacheable(a) else None)
         for i, (a, p) in enumerate(zip(agents_specs, providers))
     ]
+    memory: list[BranchMemory] | None = None
+    early: tuple[str, str | None] | None = None
+    """A branch that ends before its team runs: (stop reason, error)."""
+    if replay is not None:
+        try:
+            memory = await replay.give_memories(participants, s)
+        except Exception as exc:  # the keeper's summary call failed for good
+            early = ("error", redact(_short_error(exc)))
+    writer = TranscriptWriter(path, _header(run, agents_specs, runtime, where, carried, replay, memory),
+                              fsync=fsync, costed=True, prices=prices)
+
+    def record(msg: Message) -> None:
+        writer.message(msg)
+        if on_message is not None:
+            on_message(msg)
+
+    opener = s.opening.speaker
+    schedule = Schedule(names, opener, s.turn_order, run.seed)
+    if replay is None:
+        record(Message(index=0, speaker=opener, recipients=[n for n in names if n != opener],
+                       text=s.opening.text, started_at=now_iso(), ended_at=now_iso(), scripted=True))
+        task: list[BaseChatMessage] = [TextMessage(source=opener, content=s.opening.text)]
+    else:
+        for m in memory or []:
+            if m.summary_call is not None:
+                writer.count(m.agent, m.summary_call)
+        for msg in replay.prefix:
+            record(msg)
+        for a, p in zip(agents_specs, providers):
+            skip = getattr(p, "skip_spoken", None)  # a scripted agent goes on with its script
+            if callable(skip):
+                skip([m.text for m in replay.prefix[1:] if m.speaker == a.name])
+        task = [TextMessage(source=m.speaker, content=m.text) for m in replay.prefix]
+        if early is None and not replay.reached:
+            early = (f"rollback_not_reached: the earlier branch ended after {len(replay.parent.messages)} "
+                     f"messages, not past message {replay.at}", None)
+        if early is None:
+            try:
+                replayed_speakers(replay, iter(schedule.advance, None))
+            except IngroupError as exc:
+                early = ("error", str(exc))
+        if early is not None:
+            for p in providers:
+                await p.aclose()
+            return ConversationResult(run.run_id, path, writer.close(*early))
+    index = len(task)
+    termination = build_termination(s.stop, names, schedule.peek)
     by_name = {agent.name: agent for agent in participants}
     carrying = [agent for agent in participants if agent.memory is not None and agent.memory.policy.carries]
     said: list[BaseChatMessage] = []
@@ -230,9 +268,8 @@ async def run_conversation(
     crashed = False
     finished = False
     try:
-        task = TextMessage(source=opener, content=s.opening.text)
         if carrying:
-            said.append(task)
+            said.extend(task)
         async for item in chat.run_stream(task=task, output_task_messages=False):
             if isinstance(item, TaskResult):
                 stop_reason = item.stop_reason or "unknown"

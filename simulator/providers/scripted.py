@@ -34,6 +34,16 @@ class ScriptedProvider:
         subject = interviewee(scenario, self.name)
         self._declared = declared_identity(subject) if subject is not None else []
 
+    def skip_spoken(self, texts: list[str]) -> None:
+        """Continue the script after the lines already said (a rollback branch replays them): each text
+        moves the script past the next line that says it (or the next conditional line)."""
+        for text in texts:
+            while self._spoken < len(self._lines):
+                line = self._lines[self._spoken]
+                self._spoken += 1
+                if line.text == text or line.when == "claimed_other":
+                    break
+
     def _last_claim(self, turns: list[Turn]) -> str | None:
         assert self._detect is not None
         for turn in reversed(turns):
