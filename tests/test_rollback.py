@@ -257,14 +257,14 @@ def test_branch_of_a_run_that_ended_before_the_rollback_point(tmp_path: Path):
     assert [m.keeps for m in branch.header.branch_memory or []] == ["nothing", "nothing"]
 
 
-def test_workers_get_each_branch_with_its_run():
-    from simulator.executor import _shares
+def test_each_branch_runs_in_its_runs_group():
+    # A group runs in plan order in one process (and one worker): the branch after the run it replays.
+    from simulator.executor import run_groups
 
     runs = plan_runs(load_scenario_text(SCENARIO.replace("KEEPS", "context").replace("seed: 3", "repetitions: 3")),
                      stamp="t")
-    shares = _shares(runs, 2)
-    assert [[r.run_id for r in s] for s in shares] == [
-        ["rb-t-r000", "rb-t-r000-rollback", "rb-t-r002", "rb-t-r002-rollback"], ["rb-t-r001", "rb-t-r001-rollback"]]
+    assert [[r.run_id for r in g] for g in run_groups(runs)] == [
+        ["rb-t-r000", "rb-t-r000-rollback"], ["rb-t-r001", "rb-t-r001-rollback"], ["rb-t-r002", "rb-t-r002-rollback"]]
     # A branch whose run is done already (a resume) is a group of its own.
-    assert [[r.run_id for r in s] for s in _shares(runs[1:], 2)] == [
-        ["rb-t-r000-rollback", "rb-t-r002", "rb-t-r002-rollback"], ["rb-t-r001", "rb-t-r001-rollback"]]
+    assert [[r.run_id for r in g] for g in run_groups(runs[1:])] == [
+        ["rb-t-r000-rollback"], ["rb-t-r001", "rb-t-r001-rollback"], ["rb-t-r002", "rb-t-r002-rollback"]]
