@@ -39,7 +39,7 @@ from simulator.display import csv_safe
 from simulator.errors import TranscriptError
 from simulator.files import ensure_dir, write_atomic
 from simulator.scenario import Scenario
-from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
+from simulator.transcript import AgentInfo, Transcript, read_transcript
 
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants

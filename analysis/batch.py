@@ -28,9 +28,9 @@ from .labels import match
 from .result_cache import FOLDER, ResultCache, entry_key, file_digest, options_digest
 
 # With no --jobs, a pool is started when the transcripts to label hold at least this many bytes: below it,
-# starting workers (each imports the analyzers and builds the RE2 set, about a second) costs more than it
+# starting workers (each imports the analyzers and builds the RE2 set: one to two seconds) costs more than it
 # saves. The labelling runs at about 1.5 MB/s per core (bench/analyzers.py).
-POOL_BYTES = 4_000_000
+POOL_BYTES = 8_000_000
 _IN_FLIGHT_PER_JOB = 4
 
 

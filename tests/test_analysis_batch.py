@@ -11,20 +11,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from analysis import batch, result_cache
 from analysis.api import analyze, iter_rows
 from simulator.errors import TranscriptError
-from tests.conftest import run_cli
+
+N = 4
 
 
 def _folder(seed_transcripts: Path, tmp_path: Path) -> Path:
-    """The seed transcripts, two of them in a sub-folder, and one file that is no transcript."""
+    """Four seed transcripts, two of them in a sub-folder, and one file that is no transcript."""
     d = tmp_path / "runs"
-    shutil.copytree(seed_transcripts, d)
-    (d / "sub").mkdir()
-    for f in sorted(d.glob("*.jsonl"))[:2]:
-        f.rename(d / "sub" / f.name)
+    (d / "sub").mkdir(parents=True)
+    for k, f in enumerate(sorted(seed_transcripts.glob("*.jsonl"))[:N]):
+        shutil.copy(f, (d / "sub" if k < 2 else d) / f.name)
     (d / "notes.jsonl").write_text("not a transcript\n")
     return d
 
@@ -45,7 +46,7 @@ def test_workers_and_cache_write_the_same_files_as_one_process(seed_transcripts:
     assert not (d / ".ingroup-cache").exists()  # --no-cache writes nothing
     r2 = run_cli("analyze", str(d), "--out", str(tmp_path / "two"), "--jobs", "2")
     assert r2.returncode == 0, r2.stderr
-    assert len(_entries(d)) == 10  # one entry per transcript, none for the file that is not one
+    assert len(_entries(d)) == N  # one entry per transcript, none for the file that is not one
     r3 = run_cli("analyze", str(d), "--out", str(tmp_path / "cached"))
     assert r3.returncode == 0, r3.stderr
     one = _digest(tmp_path / "one")
@@ -82,7 +83,7 @@ def test_unchanged_transcripts_are_not_labelled_again(seed_transcripts: Path, tm
 
     # Another task gives other rows: the options are part of the key.
     analyze(d, task="Plan a picnic together.", jobs=1, skipped=[])
-    assert len(labelled) == 10
+    assert len(labelled) == N
 
     # A changed transcript is labelled again, and only that one.
     labelled.clear()
@@ -101,7 +102,7 @@ def test_unchanged_transcripts_are_not_labelled_again(seed_transcripts: Path, tm
     analyze(d, jobs=1, skipped=[])
     labelled.clear()
     entries = _entries(d)
-    assert len(entries) == 10
+    assert len(entries) == N
     entries[0].write_text('{"format": 1, "key": "')
     entries[1].write_text(json.dumps({"format": 1, "key": "another", "tokens": [], "messages": [],
                                       "conversations": [], "agents": []}))
@@ -112,41 +113,38 @@ def test_unchanged_transcripts_are_not_labelled_again(seed_transcripts: Path, tm
 
 
 def test_analysis_code_is_part_of_the_key(seed_transcripts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    d = tmp_path / "runs"
-    shutil.copytree(seed_transcripts, d)
-    analyze(d, jobs=1)
+    d = _folder(seed_transcripts, tmp_path)
+    analyze(d, jobs=1, skipped=[])
     before = {e.name for e in _entries(d)}
-    result_cache.code_digest.cache_clear()
     monkeypatch.setattr(result_cache, "code_digest", lambda: "a rule changed")
-    analyze(d, jobs=1)
-    assert len({e.name for e in _entries(d)} - before) == 10
+    analyze(d, jobs=1, skipped=[])
+    assert len({e.name for e in _entries(d)} - before) == N
 
 
 def test_a_folder_that_cannot_be_written_is_analysed_without_cache(seed_transcripts: Path, tmp_path: Path):
+    d = _folder(seed_transcripts, tmp_path)
     if os.geteuid() == 0:
         # root writes anywhere: stand a file where the cache folder would go instead.
-        d = tmp_path / "runs"
-        shutil.copytree(seed_transcripts, d)
         (d / ".ingroup-cache").write_text("in the way")
     else:
-        d = tmp_path / "runs"
-        shutil.copytree(seed_transcripts, d)
         d.chmod(0o555)
     try:
-        a = analyze(d, jobs=1)
-        assert len(a.conversations) == 10
+        a = analyze(d, jobs=1, skipped=[])
+        assert len(a.conversations) == N
     finally:
         d.chmod(0o755)
 
 
 def test_rows_stream_in_order_with_workers(seed_transcripts: Path, tmp_path: Path):
     """iter_rows yields one transcript at a time, in the files' order, with a pool as without."""
-    rows = list(iter_rows(seed_transcripts, jobs=2, cache=tmp_path / "cache"))
-    alone = list(iter_rows(seed_transcripts, jobs=1, cache=False))
-    assert [r.conversations[0]["conversation"] for r in rows] == \
-        [f"egomaniac_{i}" for i in range(1, 11)] == [r.conversations[0]["conversation"] for r in alone]
+    d = _folder(seed_transcripts, tmp_path)
+    rows = list(iter_rows(d, jobs=2, cache=tmp_path / "cache", skipped=[]))
+    alone = list(iter_rows(d, jobs=1, cache=False, skipped=[]))
+    names = [r.conversations[0]["conversation"] for r in rows]
+    assert names == [r.conversations[0]["conversation"] for r in alone]
+    assert names == ["egomaniac_2", "egomaniac_3", "sub/egomaniac_1", "sub/egomaniac_10"]
     assert rows == alone
-    assert len(list((tmp_path / "cache").rglob("*.json"))) == 10
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == N
 
 
 def test_pool_only_for_large_folders():
