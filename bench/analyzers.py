@@ -9,9 +9,10 @@ text (how many times slower the full suite is than the original "contains we" me
 Then, unless --no-folder, the same conversations are written as transcript files to a temporary folder and
 analysed end to end with ``analysis.api.analyze`` (reading, labelling, tables): in one process, with
 --jobs worker processes (default 2: the speed-up), and twice with the cache (the first run fills it, the
-second finds every transcript unchanged).
+second finds every transcript unchanged). --breakdown adds the CPU time per message of each stage of
+labelling (the message prepared, the RE2 scan, the word index, sentences, then each label family).
 
-    .venv/bin/python bench/analyzers.py [--messages N] [--jobs N] [--no-folder]
+    .venv/bin/python bench/analyzers.py [--messages N] [--jobs N] [--no-folder] [--breakdown]
                                         [--seed-dir ../shared/data/we-the-ai-assistants]
 
 The last line of output is JSON: {"messages_per_s": ..., "cpu_messages_per_s": ..., "ratio_to_regex": ...,
@@ -34,10 +35,52 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.api import RuleAnalyzer, analyze, label_transcript  # noqa: E402
+from analysis.api import RuleAnalyzer, analyze, context_of, label_transcript  # noqa: E402
+from analysis.labels import drift, match, outcome, stance, we  # noqa: E402
+from analysis.labels.doc import make_doc  # noqa: E402
 from simulator.importers.autogen_console import import_console_log  # noqa: E402
 from simulator.scenario import load_scenario  # noqa: E402
 from simulator.transcript import read_transcript  # noqa: E402
+
+
+def _breakdown(transcripts: list[Any]) -> None:
+    """CPU time per message of the labelling's stages, each with the ones before it (best of three)."""
+    items = [(m.text, c) for t in transcripts for m, c in zip(t.messages, context_of(t))]
+    eng: Any = match._ENGINE
+    analyzer = RuleAnalyzer()
+
+    def upto(stage: int, text: str, ctx: Any) -> None:
+        doc = make_doc(text)
+        if stage >= 1 and eng.name == "re2":
+            eng._hits(doc)
+        if stage >= 2 and eng.name != "reference":
+            eng._finder(doc)
+        if stage >= 3:
+            _ = doc.sentences
+        if stage >= 4:
+            tokens = we.find_tokens(doc, ctx)
+        if stage >= 5:
+            out_v, _ev = outcome.detect(doc, ctx)
+            stance.label(doc, ctx, out_v, tokens)
+        if stage >= 6:
+            drift.refusal(doc)
+            drift.off_task(doc, ctx, [])
+
+    stages = ["the message, lower-cased", "+ RE2 set scan", "+ word index", "+ sentences", "+ we referents",
+              "+ outcome, stance", "+ refusal, off_task (without the others' spans)"]
+    print(f"stages, CPU microseconds per message ({match.engine()} engine, {len(items)} messages):")
+    for k, name in enumerate([*stages, "all labels (label())"]):
+        best = float("inf")
+        for _ in range(3):
+            c0 = time.process_time()
+            if k < len(stages):
+                for text, ctx in items:
+                    upto(k, text, ctx)
+            else:
+                for text, ctx in items:
+                    analyzer.label(text, ctx)
+            best = min(best, time.process_time() - c0)
+        print(f"  {name:50s} {best / len(items) * 1e6:7.1f}")
 
 
 def _timed(label: str, n: int, **kw: Any) -> float:
@@ -54,6 +97,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for the folder run")
     ap.add_argument("--no-folder", action="store_true", help="only the one-core labelling")
+    ap.add_argument("--breakdown", action="store_true", help="also the CPU time of each stage of labelling")
     ap.add_argument("--seed-dir", type=Path, default=ROOT.parent / "shared/data/we-the-ai-assistants")
     args = ap.parse_args()
     all_cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
@@ -91,6 +135,8 @@ def main() -> None:
         print(f"rule-based suite (all labels, with evidence), one core: {suite_s:.2f} s, {mps:,.0f} messages/s "
               f"({n / cpu_s:,.0f} per CPU second), {ratio:.1f}x the time of the bare regex")
         print(f"target >= 20,000 messages/s: {'met' if mps >= 20_000 else 'NOT met'}")
+        if args.breakdown:
+            _breakdown(seeds * 4)
         result: dict[str, Any] = {"messages_per_s": round(mps, 1), "cpu_messages_per_s": round(n / cpu_s, 1),
                                   "ratio_to_regex": round(ratio, 2)}
         if not args.no_folder:
