@@ -271,7 +271,7 @@ def iter_rows(source: str | Path | Iterable[Transcript], task: str | None = None
     by the transcripts in flight): what :func:`analyze` collects, for callers that stream.
 
     ``jobs``: worker processes labelling transcripts in parallel (None: every core for a large folder, one
-    process for a small one); the rows are the same whatever the number. ``cache``: keep each transcript's
+    process for a small one or for transcript objects); the rows are the same whatever the number. ``cache``: keep each transcript's
     rows under ``<folder>/.ingroup-cache/analysis/`` keyed by the file's content, the options and the
     analyzer's code, so an unchanged transcript is not labelled again (False: off; a path: that folder).
     Both apply to the rule-based analyzer; any other labels in this process, uncached.

@@ -123,8 +123,7 @@ def rows_of_source(source: str | Path | Iterable[Transcript], task: str | None, 
         from simulator.errors import IngroupError
 
         raise IngroupError(f"jobs must be at least 1, not {jobs}", field="jobs")
-    rules = isinstance(analyzer, RuleAnalyzer)
-    if not rules:
+    if type(analyzer) is not RuleAnalyzer:
         jobs, cache = 1, False  # an LLM judge: calls over the network, with its own cache of answers
     root_cache = _cache_root(Path(source), cache) if isinstance(source, (str, Path)) else None
     store = ResultCache(root_cache) if root_cache is not None else None
