@@ -16,6 +16,7 @@ from conftest import run_cli
 from analysis import batch, result_cache
 from analysis.api import analyze, iter_rows
 from simulator.errors import TranscriptError
+from simulator.transcript import read_transcript
 
 N = 4
 
@@ -145,6 +146,9 @@ def test_rows_stream_in_order_with_workers(seed_transcripts: Path, tmp_path: Pat
     assert names == ["egomaniac_2", "egomaniac_3", "sub/egomaniac_1", "sub/egomaniac_10"]
     assert rows == alone
     assert len(list((tmp_path / "cache").rglob("*.json"))) == N
+    # Transcript objects (not files) go to the workers themselves.
+    objects = [read_transcript(f) for f in sorted(d.rglob("egomaniac_*.jsonl"))]
+    assert list(iter_rows(objects, jobs=2)) == list(iter_rows(objects, jobs=1))
 
 
 def test_pool_only_for_large_folders():
