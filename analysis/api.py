@@ -31,9 +31,7 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from simulator.display import csv_safe
 from simulator.errors import TranscriptError
@@ -44,7 +42,11 @@ from simulator.transcript import AgentInfo, Transcript, read_transcript
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures
-from .stats import condition_label
+
+if TYPE_CHECKING:
+    # Imported where tables are made, not here: worker processes that only label never load pandas.
+    import pandas as pd
+from .condition_names import condition_label
 
 
 class Analyzer(Protocol):
@@ -195,6 +197,8 @@ class Analysis:
 
 
 def _csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -303,6 +307,8 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
         msg_rows.extend(rows.messages)
         conv_rows.extend(rows.conversations)
         agent_rows.extend(rows.agents)
+    import pandas as pd
+
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
