@@ -39,6 +39,7 @@ from simulator.files import ensure_dir, write_atomic
 from simulator.scenario import Scenario
 from simulator.transcript import AgentInfo, Transcript, read_transcript
 
+from .condition_names import condition_label
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures
@@ -46,7 +47,6 @@ from .measures import AGENT_RATES, agent_measures, conversation_measures
 if TYPE_CHECKING:
     # Imported where tables are made, not here: worker processes that only label never load pandas.
     import pandas as pd
-from .condition_names import condition_label
 
 
 class Analyzer(Protocol):
