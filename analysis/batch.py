@@ -27,10 +27,11 @@ from .api import Analyzer, RuleAnalyzer, TranscriptRows, label_transcript, trans
 from .labels import match
 from .result_cache import FOLDER, ResultCache, entry_key, file_digest, options_digest
 
-# With no --jobs, a pool is started when the transcripts to label hold at least this many bytes: below it,
-# starting workers (each imports the analyzers and builds the RE2 set: one to two seconds) costs more than it
-# saves. The labelling runs at about 1.5 MB/s per core (bench/analyzers.py).
-POOL_BYTES = 8_000_000
+# With no --jobs, a pool is started when the transcripts to label hold at least this many bytes (about
+# 57,000 messages of the battle's length, some 20 s of labelling on one core): each worker first pays about
+# 2 s of CPU (0.6 s of imports; the literal engine's analysis of each rule's parse tree, made when the rule
+# is first used) before it labels as fast as a warm process (bench/analyzers.py).
+POOL_BYTES = 32_000_000
 _IN_FLIGHT_PER_JOB = 4
 
 
