@@ -28,7 +28,7 @@ from .labels import match
 from .result_cache import FOLDER, ResultCache, entry_key, file_digest, options_digest
 
 # With no --jobs, a pool is started when the transcripts to label hold at least this many bytes (about
-# 57,000 messages of the battle's length, some 20 s of labelling on one core): each worker first pays about
+# 25,000 messages of the battle's length, some 10 s of labelling on one core): each worker first pays about
 # 2 s of CPU (0.6 s of imports; the literal engine's analysis of each rule's parse tree, made when the rule
 # is first used) before it labels as fast as a warm process (bench/analyzers.py).
 POOL_BYTES = 32_000_000
