@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from simulator.errors import TranscriptError
+from simulator.errors import IngroupError, TranscriptError
 from simulator.scenario import Scenario
 from simulator.transcript import Transcript, read_transcript, transcript_files, transcript_key
 
@@ -121,8 +121,6 @@ def rows_of_source(source: str | Path | Iterable[Transcript], task: str | None, 
                    cache: bool | str | Path = True) -> Iterator[TranscriptRows]:
     """What :func:`analysis.api.iter_rows` yields (see there)."""
     if jobs is not None and jobs < 1:
-        from simulator.errors import IngroupError
-
         raise IngroupError(f"jobs must be at least 1, not {jobs}", field="jobs")
     if type(analyzer) is not RuleAnalyzer:
         jobs, cache = 1, False  # an LLM judge: calls over the network, with its own cache of answers
