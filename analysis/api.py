@@ -39,21 +39,23 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from simulator.display import csv_safe
 from simulator.errors import TranscriptError
 from simulator.files import ensure_dir, write_atomic
 from simulator.scenario import Scenario
-from simulator.transcript import AgentInfo, Transcript, iter_transcripts, read_transcript
+from simulator.transcript import AgentInfo, Transcript, read_transcript
 
+from .condition_names import condition_label
 from .disclosure import DISCLOSURE_COLUMNS, disclosure, disclosure_columns
 from .labels import ANALYZER_VERSION, REFS, Context, History, MessageLabels, Turn, label
 from .labels.context import kind_of, participants
 from .measures import AGENT_RATES, agent_measures, conversation_measures, message_counts
-from .stats import condition_label
+
+if TYPE_CHECKING:
+    # Imported where tables are made, not here: worker processes that only label never load pandas.
+    import pandas as pd
 
 
 class Analyzer(Protocol):
@@ -212,6 +214,8 @@ class Analysis:
 
 
 def _csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -219,78 +223,118 @@ def _csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass
+class TranscriptRows:
+    """One transcript's rows of the four tables (:class:`Analysis`), as plain values: what
+    :func:`iter_rows` yields, one transcript at a time, and what the analysis cache keeps per transcript."""
+
+    tokens: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    conversations: list[dict[str, Any]]
+    agents: list[dict[str, Any]]
+
+
+def transcript_rows(t: Transcript, labs: Sequence[MessageLabels], version: str) -> TranscriptRows:
+    """The table rows of one labelled transcript (``labs``: :func:`label_transcript`'s)."""
+    tok_rows: list[dict[str, Any]] = []
+    msg_rows: list[dict[str, Any]] = []
+    agent_rows: list[dict[str, Any]] = []
+    fname = _source_name(t)
+    conv = conversation_key(t)
+    prov = provenance(t)
+    info = {a.name: a for a in t.header.agents}
+    for m, lab in zip(t.messages, labs):
+        for w in lab.we:
+            tok_rows.append({
+                "conversation": conv, "file": fname, "idx": m.index, "speaker": m.speaker,
+                "token": w.token, "char": w.char, "ref": w.ref, "social": w.social,
+                "with": "|".join(w.includes), "evidence_text": w.evidence.text,
+                "evidence_rule": w.evidence.rule, "evidence_start": w.evidence.start,
+                "evidence_end": w.evidence.end, "analyzer_version": version,
+            })
+        who = info.get(m.speaker)
+        row: dict[str, Any] = {
+            "conversation": conv, "file": fname, **prov, "idx": m.index, "speaker": m.speaker,
+            "model": who.model if who else None, "provider": who.provider if who else None,
+            "scripted": m.scripted, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
+        }
+        for ref in REFS:
+            row[f"we_{ref}"] = sum(1 for w in lab.we if w.ref == ref)
+        row.update({
+            "cooperative": lab.cooperative, "competitive": lab.competitive, "adversarial": lab.adversarial,
+            "refusal": lab.refusal, "off_task": lab.off_task, "ai_self_reference": lab.ai_self_reference,
+            "observer_reference": lab.observer_reference,
+            "identity_claim": None if lab.identity_claim is None else "|".join(lab.identity_claim),
+            "reasoning_identity_claim": None if lab.reasoning_identity_claim is None
+            else "|".join(lab.reasoning_identity_claim),
+            "outcome": lab.outcome,
+            "evidence": json.dumps({k: [e.to_dict() for e in v] for k, v in lab.evidence.items() if v},
+                                   ensure_ascii=False),
+            "analyzer_version": version,
+        })
+        msg_rows.append(row)
+    speakers = [m.speaker for m in t.messages]
+    scripted = [m.scripted for m in t.messages]
+    measures = conversation_measures(speakers, labs)
+    conv_rows = [{"conversation": conv, "file": fname, **prov, "complete": t.complete,
+                  "branch_of": t.header.branch_of, "branch_at_turn": t.header.branch_at_turn, **measures,
+                  **message_counts(labs, scripted), "analyzer_version": version}]
+    disclosed = disclosure(t)
+    for sp, rates in agent_measures(speakers, labs).items():
+        a = info.get(sp)
+        mine = [sp == x for x in speakers]
+        counts = message_counts([lab for lab, mm in zip(labs, mine) if mm],
+                                [x for x, mm in zip(scripted, mine) if mm])
+        agent_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, "agent": sp,
+                           "team": a.team if a else None, "incentive": a.incentive if a else None,
+                           "provider": a.provider if a else None, "model": a.model if a else None,
+                           **rates, **counts, **disclosure_columns(disclosed.get(sp)),
+                           "analyzer_version": version})
+    return TranscriptRows(tokens=tok_rows, messages=msg_rows, conversations=conv_rows, agents=agent_rows)
+
+
+def iter_rows(source: str | Path | Iterable[Transcript], task: str | None = None,
+              analyzer: Analyzer | None = None, *, scenario: Scenario | None = None,
+              teams: Mapping[str, str] | None = None, skipped: list[TranscriptError] | None = None,
+              jobs: int | None = None, cache: bool | str | Path = True) -> Iterator[TranscriptRows]:
+    """The rows of each transcript of ``source``, in order, one transcript at a time (memory stays bounded
+    by the transcripts in flight): what :func:`analyze` collects, for callers that stream.
+
+    ``jobs``: worker processes labelling transcripts in parallel (None: every core for a large folder, one
+    process for a small one or for transcript objects); the rows are the same whatever the number. ``cache``: keep each transcript's
+    rows under ``<folder>/.ingroup-cache/analysis/`` keyed by the file's content, the options and the
+    analyzer's code, so an unchanged transcript is not labelled again (False: off; a path: that folder).
+    Both apply to the rule-based analyzer; any other labels in this process, uncached.
+    ``skipped`` as in :func:`analyze`."""
+    from .batch import rows_of_source
+
+    return rows_of_source(source, task, analyzer or RuleAnalyzer(), scenario=scenario, teams=teams,
+                          skipped=skipped, jobs=jobs, cache=cache)
+
+
 def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
             analyzer: Analyzer | None = None, *, scenario: Scenario | None = None,
-            teams: Mapping[str, str] | None = None, skipped: list[TranscriptError] | None = None) -> Analysis:
+            teams: Mapping[str, str] | None = None, skipped: list[TranscriptError] | None = None,
+            jobs: int | None = None, cache: bool | str | Path = True) -> Analysis:
     """Analyze a folder (or file) of transcripts, or transcript objects, into DataFrames.
 
     With ``skipped``, files of the folder that are not readable transcripts are listed there and left out
-    (without, the first one raises)."""
+    (without, the first one raises). ``jobs`` and ``cache``: see :func:`iter_rows` (the tables are the same
+    with any number of jobs, and with or without the cache)."""
     an = analyzer or RuleAnalyzer()
     version = getattr(an, "version", an.name)
-    if isinstance(source, (str, Path)):
-        transcripts: Iterable[Transcript] = iter_transcripts(source, skipped=skipped)
-    else:
-        transcripts = source
     tok_rows: list[dict[str, Any]] = []
     msg_rows: list[dict[str, Any]] = []
     conv_rows: list[dict[str, Any]] = []
     agent_rows: list[dict[str, Any]] = []
-    for t in transcripts:
-        if scenario is not None or teams:
-            t = with_setup(t, scenario, teams)
-        labs = label_transcript(t, task, an)
-        fname = _source_name(t)
-        conv = conversation_key(t)
-        prov = provenance(t)
-        info = {a.name: a for a in t.header.agents}
-        for m, lab in zip(t.messages, labs):
-            for w in lab.we:
-                tok_rows.append({
-                    "conversation": conv, "file": fname, "idx": m.index, "speaker": m.speaker,
-                    "token": w.token, "char": w.char, "ref": w.ref, "social": w.social,
-                    "with": "|".join(w.includes), "evidence_text": w.evidence.text,
-                    "evidence_rule": w.evidence.rule, "evidence_start": w.evidence.start,
-                    "evidence_end": w.evidence.end, "analyzer_version": version,
-                })
-            who = info.get(m.speaker)
-            row: dict[str, Any] = {
-                "conversation": conv, "file": fname, **prov, "idx": m.index, "speaker": m.speaker,
-                "model": who.model if who else None, "provider": who.provider if who else None,
-                "scripted": m.scripted, "text": m.text, "n_we": len(lab.we), "social_we": lab.social_we,
-            }
-            for ref in REFS:
-                row[f"we_{ref}"] = sum(1 for w in lab.we if w.ref == ref)
-            row.update({
-                "cooperative": lab.cooperative, "competitive": lab.competitive, "adversarial": lab.adversarial,
-                "refusal": lab.refusal, "off_task": lab.off_task, "ai_self_reference": lab.ai_self_reference,
-                "observer_reference": lab.observer_reference,
-                "identity_claim": None if lab.identity_claim is None else "|".join(lab.identity_claim),
-                "reasoning_identity_claim": None if lab.reasoning_identity_claim is None
-                else "|".join(lab.reasoning_identity_claim),
-                "outcome": lab.outcome,
-                "evidence": json.dumps({k: [e.to_dict() for e in v] for k, v in lab.evidence.items() if v},
-                                       ensure_ascii=False),
-                "analyzer_version": version,
-            })
-            msg_rows.append(row)
-        speakers = [m.speaker for m in t.messages]
-        scripted = [m.scripted for m in t.messages]
-        measures = conversation_measures(speakers, labs)
-        conv_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete,
-                          "branch_of": t.header.branch_of, "branch_at_turn": t.header.branch_at_turn, **measures,
-                          **message_counts(labs, scripted), "analyzer_version": version})
-        disclosed = disclosure(t)
-        for sp, rates in agent_measures(speakers, labs).items():
-            a = info.get(sp)
-            mine = [sp == s for s in speakers]
-            counts = message_counts([lab for lab, m in zip(labs, mine) if m],
-                                    [s for s, m in zip(scripted, mine) if m])
-            agent_rows.append({"conversation": conv, "file": fname, **prov, "complete": t.complete, "agent": sp,
-                               "team": a.team if a else None, "incentive": a.incentive if a else None,
-                               "provider": a.provider if a else None, "model": a.model if a else None,
-                               **rates, **counts, **disclosure_columns(disclosed.get(sp)),
-                               "analyzer_version": version})
+    for rows in iter_rows(source, task, an, scenario=scenario, teams=teams, skipped=skipped, jobs=jobs,
+                          cache=cache):
+        tok_rows.extend(rows.tokens)
+        msg_rows.extend(rows.messages)
+        conv_rows.extend(rows.conversations)
+        agent_rows.extend(rows.agents)
+    import pandas as pd
+
     tokens = pd.DataFrame(tok_rows, columns=[
         "conversation", "file", "idx", "speaker", "token", "char", "ref", "social", "with", "evidence_text",
         "evidence_rule", "evidence_start", "evidence_end", "analyzer_version"])
@@ -320,5 +364,6 @@ def analyze(source: str | Path | Iterable[Transcript], task: str | None = None,
                     analyzer=an.name, analyzer_version=version)
 
 
-__all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "analyze", "context_of", "conversation_key", "label_message",
-           "label_transcript", "provenance", "read_transcript", "task_of", "with_setup"]
+__all__ = ["Analysis", "Analyzer", "RuleAnalyzer", "TranscriptRows", "analyze", "context_of", "conversation_key",
+           "iter_rows", "label_message", "label_transcript", "provenance", "read_transcript", "task_of",
+           "transcript_rows", "with_setup"]

@@ -81,6 +81,11 @@ def register(app: typer.Typer) -> None:
         teams: Annotated[Optional[list[str]], typer.Option(
             "--teams", help="Teams of imported logs' agents, NAME=TEAM[,NAME=TEAM...].")] = None,
         judge: JudgeChoice = JudgeChoice(),
+        jobs: Annotated[Optional[int], typer.Option(
+            "--jobs", min=1, help="Worker processes labelling transcripts in parallel (default: every core for a "
+            "large folder, one for a small one). The tables are the same with any number.")] = None,
+        no_cache: Annotated[bool, typer.Option(
+            "--no-cache", help="Label every transcript again: neither read nor write FOLDER/.ingroup-cache/analysis/.")] = False,
     ) -> None:
         """Label every message and write per-token, per-message and per-conversation tables."""
         from simulator.scenario import load_scenario
@@ -93,7 +98,7 @@ def register(app: typer.Typer) -> None:
         an = judge.analyzer()
         skipped: list[TranscriptError] = []
         result = analyze(folder, task=task, analyzer=an, scenario=spec, teams=_teams(teams),
-                         skipped=skipped)
+                         skipped=skipped, jobs=jobs, cache=not no_cache)
         if result.messages.empty:
             if skipped:
                 raise IngroupError(f"no readable transcript; {len(skipped)} file(s) skipped, the first: "

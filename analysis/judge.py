@@ -60,7 +60,7 @@ def _user_prompt(text: str, ctx: Context, tokens: list[WeToken]) -> str:
     listed = "\n".join(f"{i + 1}. {t.token!r} at character {t.char}" for i, t in enumerate(tokens)) or "(none)"
     people = "; ".join(p.name + (f" (team {p.team})" if p.team else "") + (f" (represents {p.side})" if p.side else "")
                        for p in ctx.participants) or "(unknown)"
-    before = ctx.previous[-_CONTEXT_TURNS:]
+    before = ctx.last(_CONTEXT_TURNS)
     history = "\n".join(f"{t.speaker or '?'}: {t.text[:_CONTEXT_CHARS]}" for t in before) or "(start of the conversation)"
     return (f"Task: {ctx.task or '(unknown)'}\nParticipants: {people}\nSpeaker: {ctx.speaker or '(unknown)'}\n"
             f"<<<EARLIER\n{history}\nEARLIER>>>\nFirst-person plural tokens of the message:\n{listed}\n"

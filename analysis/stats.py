@@ -24,6 +24,8 @@ import pandas as pd
 Counts = Sequence[float] | np.ndarray
 """Per-conversation counts: a list or an array, one value per conversation."""
 
+from .condition_names import condition_label  # noqa: F401 (its old home: analysis.report imports it here)
+
 DEFAULT_BOOT = 2000
 DEFAULT_PERM = 5000
 ALPHA = 0.05
@@ -452,13 +454,6 @@ def means_by_condition(conversations: pd.DataFrame, value_cols: Sequence[str], *
                 lo, hi = (float(x) for x in np.percentile(boots, [tail, 100 - tail]))
             rows.append({by: cond, "measure": col, "n": len(v), "mean": mean, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows, columns=[by, "measure", "n", "mean", "ci_low", "ci_high"])
-
-
-def condition_label(condition: dict | None) -> str:
-    """A stable, readable name for a sweep cell: ``factor=level, factor=level`` sorted by factor."""
-    if not condition:
-        return "(single condition)"
-    return ", ".join(f"{k}={condition[k]}" for k in sorted(condition))
 
 
 def negotiation_outcomes(frame: pd.DataFrame, *, by: str = "condition", n_boot: int = DEFAULT_BOOT,

@@ -584,9 +584,15 @@ def iter_transcripts(folder: str | Path, *, include_partial: bool = True,
                 raise TranscriptError(f"cannot read: {exc.strerror or exc}", file=str(f)) from None
             skipped.append(TranscriptError(f"cannot read: {exc.strerror or exc}", file=str(f)))
             continue
-        t.key = f.stem if f == root else f.relative_to(root).with_suffix("").as_posix()
+        t.key = transcript_key(f, root)
         if include_partial or t.complete:
             yield t
+
+
+def transcript_key(f: Path, root: Path) -> str:
+    """The name of transcript file ``f`` read from ``root`` (a folder, or the file itself): its path relative
+    to the folder without ``.jsonl`` (``sweep-a/ego-r001``), or its stem."""
+    return f.stem if f == root else f.relative_to(root).with_suffix("").as_posix()
 
 
 def _natural_key(s: str) -> list[Any]:

@@ -77,7 +77,12 @@ class Context:
 
     @property
     def previous(self) -> tuple[Turn, ...]:
+        """Every message before this one (a copy: in a loop over a conversation, :meth:`last` is linear)."""
         return self.history.turns[:self.index]
+
+    def last(self, k: int) -> tuple[Turn, ...]:
+        """The ``k`` messages before this one (fewer at the start)."""
+        return self.history.turns[max(0, self.index - k):self.index]
 
     @property
     def roles(self) -> tuple[Any, ...]:
