@@ -17,8 +17,9 @@ import pandas as pd
 from simulator.transcript import Transcript
 
 from .. import stats
+from ..api import transcript_rows
 from ..labels import MessageLabels
-from ..measures import MEASURES, conversation_measures, message_counts
+from ..measures import MEASURES, message_counts
 
 DESCRIPTIONS = {m.name: m.description for m in MEASURES}
 
@@ -36,22 +37,14 @@ class LabelStats:
 
 def rows_of(uid: str, condition: str, t: Transcript, labels: Sequence[MessageLabels]
             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What the section keeps of one complete conversation, as it streams past: its counts for every declared
-    rate (the row ``analyze()`` gives it) and one row per model-written speaker with its model."""
-    speakers = [m.speaker for m in t.messages]
-    scripted = [m.scripted for m in t.messages]
-    whole = conversation_measures(speakers, labels)
-    conv = {"conversation": uid, "condition": condition, "contest_abandoned": whole["contest_abandoned"],
-            "outcome": whole["outcome"], **message_counts(labels, scripted)}
-    info = {a.name: a for a in t.header.agents}
-    agents = []
-    for sp in dict.fromkeys(s for s, sc in zip(speakers, scripted) if not sc):
-        mine = [s == sp for s in speakers]
-        a = info.get(sp)
-        agents.append({"conversation": uid, "condition": condition, "agent": sp,
-                       "model": a.model if a else None, "provider": a.provider if a else None,
-                       **message_counts([lab for lab, m in zip(labels, mine) if m],
-                                        [x for x, m in zip(scripted, mine) if m])})
+    """What the section keeps of one complete conversation, as it streams past: the row ``analyze()`` gives
+    it (its counts for every declared rate) and its agents' rows, keyed by ``uid``."""
+    rows = transcript_rows(t, labels, "")
+    keep = ("contest_abandoned", "outcome", *message_counts([], []))
+    conv = {"conversation": uid, "condition": condition, **{k: rows.conversations[0][k] for k in keep}}
+    agents = [{"conversation": uid, "condition": condition, "agent": r["agent"], "model": r["model"],
+               "provider": r["provider"], **{k: r[k] for k in message_counts([], [])}}
+              for r in rows.agents if r["messages"]]
     return conv, agents
 
 
