@@ -64,7 +64,8 @@ class Analyzer(Protocol):
     name: str
     version: str
 
-    def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels: ...
+    def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels:
+        """The labels of message ``text`` (with the model's ``reasoning``, when it gave any) in ``ctx``."""
 
 
 class RuleAnalyzer:
@@ -74,6 +75,7 @@ class RuleAnalyzer:
     version = ANALYZER_VERSION
 
     def label(self, text: str, ctx: Context, reasoning: str | None = None) -> MessageLabels:
+        """The rules' labels of one message (:func:`analysis.labels.label`)."""
         return label(text, ctx, reasoning)
 
 
@@ -188,6 +190,9 @@ def _source_name(t: Transcript) -> str:
 
 @dataclass
 class Analysis:
+    """The analyzers' four tables of a set of transcripts: tokens, messages, conversations and agents, with the
+    analyzer that made them."""
+
     tokens: pd.DataFrame
     messages: pd.DataFrame
     conversations: pd.DataFrame

@@ -69,6 +69,7 @@ def summary_table(conv: Any, n_messages: int, version: str) -> Table:
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``analyze`` and ``evaluate`` verbs to ``app``."""
 
     @app.command("analyze")
     @judge_options()
@@ -285,6 +286,7 @@ def make_app() -> typer.Typer:
 
 
 def main() -> None:
+    """Entry point of the ``ingroup`` command: every verb, run with the simulator's error handling."""
     from simulator.cli import main as run_app
 
     run_app(make_app())

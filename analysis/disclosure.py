@@ -108,6 +108,7 @@ class AgentDisclosure:
 
     @property
     def share(self) -> float:
+        """Disclosed items as a share of the agent's items (0 when it has none)."""
         return self.disclosed / self.items if self.items else 0.0
 
 

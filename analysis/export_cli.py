@@ -17,6 +17,7 @@ class ExportFormat(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``export`` verb (Inspect logs or a Hugging Face dataset) to ``app``."""
     @app.command("export")
     def export_cmd(
         folder: Annotated[Path, typer.Argument(help="Folder (or file) of transcripts.")],

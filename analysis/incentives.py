@@ -22,6 +22,8 @@ TESTS: tuple[tuple[str, str], ...] = (("cooperative", "cooperative"), ("competit
 
 @dataclass
 class Separation:
+    """How well one label's per-agent rate separates the agents given one incentive from the others (ROC AUC)."""
+
     label: str
     incentive: str
     auc: float
@@ -31,6 +33,7 @@ class Separation:
 
     @property
     def metric(self) -> str:
+        """The row's name in the evaluation tables, ``auc_<label>_<incentive>``."""
         return f"auc_{self.label}_{self.incentive}"
 
 

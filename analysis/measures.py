@@ -32,6 +32,7 @@ from .labels import MessageLabels
 
 
 def conversation_measures(speakers: Sequence[str], labels: Sequence[MessageLabels]) -> dict[str, Any]:
+    """The measures of one conversation (see the module docstring) from its speakers and their messages' labels."""
     n = len(labels)
     social = [lab.social_we for lab in labels]
     first = next((i for i, s in enumerate(social) if s > 0), None)

@@ -11,6 +11,7 @@ from .judge_options import JudgeChoice, judge_options
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``report`` verb (the HTML report) to ``app``."""
     @app.command("report")
     @judge_options("Also label with the LLM judge and show its labels beside the rules'.")
     def report_cmd(

@@ -36,6 +36,7 @@ ALPHA = 0.05
 
 
 def pooled_rate(num: np.ndarray, den: np.ndarray) -> float:
+    """Sum of ``num`` over sum of ``den``: a rate pooled over conversations (NaN when nothing was judged)."""
     total = float(np.sum(den))
     return float(np.sum(num)) / total if total > 0 else math.nan
 

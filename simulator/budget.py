@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Budget:
+    """A spending cap over a sweep: admits runs while their planned cost fits under it beside what was spent and
+    reserved; the first refusal stops the plan."""
+
     cap_usd: float
     estimates: dict[str, float]
     """Run id -> planned cost in US dollars."""

@@ -165,6 +165,7 @@ _run_summaries: list[RunSummary] = []
 
 
 def add_run_summary(summary: RunSummary) -> None:
+    """Have ``ingroup run`` print ``summary``'s lines for the transcripts it wrote (added once)."""
     if summary not in _run_summaries:
         _run_summaries.append(summary)
 

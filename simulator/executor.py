@@ -44,12 +44,16 @@ Survey = dict[str, tuple[State, "Footer | None"]]
 
 @dataclass(frozen=True)
 class Limits:
+    """Concurrent requests and requests per minute allowed for one provider kind (None: no limit)."""
+
     concurrency: int | None = None
     rpm: float | None = None
 
 
 @dataclass
 class ExecOptions:
+    """How a plan of runs is executed: concurrency, limits, retries, runtime, backend, workers, cache and budget."""
+
     concurrency: int = 8
     """Conversations in flight at once."""
     limits: dict[str, Limits] = field(default_factory=dict)
@@ -85,6 +89,8 @@ class ExecOptions:
 
 @dataclass
 class RunOutcome:
+    """What became of one planned run: done, skipped (complete already) or failed, with its footer's figures."""
+
     run_id: str
     status: Literal["done", "skipped", "failed"]
     path: Path
@@ -104,6 +110,7 @@ class RunOutcome:
     @classmethod
     def of(cls, run_id: str, status: Literal["done", "skipped", "failed"], path: Path, footer: Footer,
            error: str | None = None) -> "RunOutcome":
+        """The outcome of a run from its transcript's footer."""
         return cls(run_id, status, path, footer.turns, footer.stop_reason, error or footer.error,
                    footer.prompt_tokens, footer.completion_tokens, footer.by_agent, footer.cost_usd,
                    footer.prices_as_of is not None, footer.cached_calls)
@@ -164,6 +171,8 @@ def run_groups(runs: list[RunSpec]) -> list[list[RunSpec]]:
 
 
 class Executor:
+    """Runs a plan of conversations into one folder, resuming where an earlier execution stopped."""
+
     def __init__(self, out_dir: str | Path, make_provider: ProviderFactory, options: ExecOptions | None = None,
                  on_outcome: Callable[[RunOutcome], None] | None = None,
                  on_message: Callable[[Message], None] | None = None,
@@ -193,6 +202,7 @@ class Executor:
         return self._limiters[key]
 
     def survey(self, runs: list[RunSpec]) -> Survey:
+        """Each planned run's transcript state in the output folder (see :func:`survey`)."""
         return survey(self.out_dir, runs)
 
     def pending(self, runs: list[RunSpec], survey: Survey | None = None
@@ -238,6 +248,7 @@ class Executor:
                 await provider.aclose()
 
     async def run(self, runs: list[RunSpec], survey: Survey | None = None) -> list[RunOutcome]:
+        """Run every planned run not done yet and return every run's outcome, in plan order."""
         todo, outcomes = self.pending(runs, survey)
         await self.preflight(todo)
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -88,10 +88,12 @@ class Memory(Strict):
 
     @property
     def summary_prompt(self) -> str:
+        """The instruction asking for notes when the context passes the budget."""
         return self.prompt or SUMMARY_PROMPT
 
     @property
     def end_prompt(self) -> str:
+        """The instruction asking for notes when a conversation ends."""
         return self.carry_prompt or CARRY_PROMPT
 
 

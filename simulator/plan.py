@@ -175,6 +175,8 @@ class Estimate(Strict):
 
 @dataclass
 class ProviderPlan:
+    """Planned calls, tokens and cost of one provider and model over a sweep."""
+
     provider: str
     model: str
     runs: int = 0
@@ -186,6 +188,8 @@ class ProviderPlan:
 
 @dataclass
 class PlanSummary:
+    """What a sweep would do before it runs: runs, cells, factors, and calls and cost per provider."""
+
     sweep: str
     runs: int
     cells: int
@@ -199,6 +203,7 @@ class PlanSummary:
 
     @property
     def calls(self) -> int:
+        """Model calls over every provider."""
         return sum(p.calls for p in self.providers)
 
     @property
@@ -212,6 +217,7 @@ class PlanSummary:
         return [f"{p.provider}:{p.model}" for p in self.providers if p.cost_usd is None]
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as ``--dry-run --json`` prints it, with the price table's date and source."""
         from .prices import PRICES_AS_OF, PRICES_SOURCE
 
         return {"sweep": self.sweep, "runs": self.runs, "cells": self.cells, "repetitions": self.repetitions,

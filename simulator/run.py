@@ -18,6 +18,8 @@ from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
 
 def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
             repetitions: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario as it will run: embedded variant, turn cap, repetitions and seed applied, official model names
+    filled in."""
     if embedded:
         scenario = embedded_variant(scenario)
     if max_turns is not None:
@@ -32,6 +34,7 @@ def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None
 
 
 def default_provider_factory() -> ProviderFactory:
+    """The factory that makes each agent's real provider."""
     from .providers import make_provider
 
     return make_provider

@@ -50,6 +50,7 @@ class Sampling(Strict):
     ``max_tokens`` must be larger, and defaults to the budget plus 1024)."""
 
     def asked(self) -> dict[str, Any]:
+        """The sampling options the scenario sets (None left out)."""
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
@@ -85,6 +86,8 @@ class ScriptLine(Strict):
 
 
 class AgentSpec(Strict):
+    """One agent of a scenario: its name, provider, model, prompts and what the analysis knows of it."""
+
     name: str = Field(pattern=AGENT_NAME)
     provider: ProviderName
     model: str = Field(min_length=1, max_length=200)
@@ -171,16 +174,21 @@ class AgentSpec(Strict):
         return [ScriptLine(text=x) if isinstance(x, str) else x for x in self.lines or []]
 
     def system_prompt(self) -> str:
+        """The system message, identity and persona joined with blank lines (empty parts left out)."""
         parts = [self.system_message, self.identity or "", self.persona or ""]
         return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
 class Opening(Strict):
+    """The scripted first message of every conversation, said by ``speaker``."""
+
     speaker: str
     text: str = Field(min_length=1)
 
 
 class TurnOrder(Strict):
+    """Who speaks after the opening: round robin, random, or an explicit order."""
+
     mode: Literal["round_robin", "random", "explicit"] = "round_robin"
     order: list[str] | None = None
     """For ``explicit``: the speakers after the opening, cycled when the list runs out."""
@@ -219,6 +227,8 @@ class PhraseStop(Strict):
 
 
 class StopRules(Strict):
+    """When a conversation ends: stop phrases and turn caps."""
+
     phrases: list[PhraseStop] = []
     max_turns: int | None = Field(default=None, ge=1, le=100_000)
     """Cap on the number of messages, the opening included."""
@@ -228,6 +238,7 @@ class StopRules(Strict):
     """How phrase rules combine with each other; turn caps always stop the run."""
 
     def has_any(self) -> bool:
+        """Whether any rule can end the conversation."""
         return bool(self.phrases) or self.max_turns is not None or self.max_replies_per_agent is not None
 
 
@@ -248,6 +259,8 @@ class Rollback(Strict):
 
 
 class Scenario(Strict):
+    """One conversation setup: the task, the agents, the opening, turn order and stop rules."""
+
     name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     task: str = Field(min_length=1, max_length=500)
@@ -278,15 +291,18 @@ class Scenario(Strict):
         return v
 
     def agent(self, name: str) -> AgentSpec:
+        """The agent named ``name``; KeyError when there is none."""
         for a in self.agents:
             if a.name == name:
                 return a
         raise KeyError(name)
 
     def canonical_json(self) -> str:
+        """The scenario as JSON with sorted keys and no spaces: the same text for the same scenario."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     def content_hash(self) -> str:
+        """SHA-256 of :meth:`canonical_json`, as recorded in transcript headers."""
         return "sha256:" + hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
 
@@ -384,10 +400,12 @@ def _allowed_fields(path: tuple[str | int, ...]) -> list[str]:
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """The scenario in the YAML file at ``path``; a located ScenarioError when it is not valid."""
     return scenario_from_data(load_yaml_file(path))
 
 
 def load_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
+    """The scenario in YAML ``text``, errors located in ``file``."""
     return scenario_from_data(load_yaml_text(text, file))
 
 

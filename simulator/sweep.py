@@ -48,12 +48,16 @@ LEVEL_NAME = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.]{0,39}(?<!\.)$"
 
 
 class ConditionUse(Strict):
+    """A condition fragment applied by a level, optionally to some agents only."""
+
     use: str
     agents: list[str] | None = None
     """Only these agents get the fragment (default: every agent that is not scripted)."""
 
 
 class Level(Strict):
+    """One level of a factor: the agent fields, scenario fields and conditions it sets."""
+
     description: str = ""
     agents: dict[str, dict[str, Any]] = {}
     set: dict[str, Any] = {}
@@ -64,11 +68,15 @@ class Level(Strict):
 
 
 class Factor(Strict):
+    """One dimension of a sweep: its levels, crossed with every other factor's."""
+
     description: str = ""
     levels: dict[str, Level] = Field(min_length=1)
 
 
 class InlineCondition(Strict):
+    """A condition defined in the sweep file: text for one agent's identity, system message or persona."""
+
     target: Literal["identity", "system", "persona"]
     description: str = Field(min_length=1)
     text: str
@@ -76,17 +84,23 @@ class InlineCondition(Strict):
 
 
 class Price(Strict):
+    """A model's list price for the cost estimate and the footers."""
+
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     """US dollars per million tokens."""
 
 
 class LimitSpec(Strict):
+    """A sweep's limits for one provider kind: concurrent requests and requests per minute."""
+
     concurrency: int | None = Field(default=None, ge=1, le=10_000)
     rpm: float | None = Field(default=None, gt=0)
 
 
 class SweepFile(Strict):
+    """A sweep file as written: a base scenario, the factors crossed over it, and how to run the cells."""
+
     name: str = Field(pattern=SAFE_NAME, max_length=100)
     description: str = ""
     scenario: str | dict[str, Any]
@@ -109,6 +123,8 @@ class SweepFile(Strict):
 
 @dataclass
 class Sweep:
+    """A loaded sweep: its file checked, the base scenario and the condition library resolved."""
+
     spec: SweepFile
     base: Scenario
     base_file: str | None
@@ -117,16 +133,20 @@ class Sweep:
 
     @property
     def name(self) -> str:
+        """The sweep's name (the start of every run id)."""
         return self.spec.name
 
     @property
     def file(self) -> str:
+        """The sweep file read (for located errors)."""
         return self.loc.file
 
     def limits(self) -> dict[str, Limits]:
+        """The file's per-provider limits as the executor takes them."""
         return {k: Limits(v.concurrency, v.rpm) for k, v in self.spec.limits.items()}
 
     def price_table(self) -> dict[str, tuple[float, float]]:
+        """The file's own prices: model -> (input, output) US dollars per million tokens."""
         return {k: (p.input, p.output) for k, p in self.spec.prices.items()}
 
 
@@ -145,14 +165,17 @@ def _sub(loc: LocatedData, prefix: tuple[str | int, ...]) -> LocatedData:
 
 
 def load_sweep(path: str | Path) -> Sweep:
+    """The sweep in the YAML file at ``path`` (the base scenario relative to it)."""
     return sweep_from_data(load_yaml_file(path), Path(path).parent)
 
 
 def load_sweep_text(text: str, file: str = "<sweep>", base_dir: str | Path = ".") -> Sweep:
+    """The sweep in YAML ``text``, errors located in ``file``, paths relative to ``base_dir``."""
     return sweep_from_data(load_yaml_text(text, file), Path(base_dir))
 
 
 def sweep_from_data(loc: LocatedData, base_dir: Path) -> Sweep:
+    """A sweep from parsed YAML, checked whole (levels, overlaps, repetitions, run ids) before anything runs."""
     if not isinstance(loc.data, dict):
         raise ScenarioError("a sweep file must be a mapping of fields (name, scenario, factors, ...)",
                             file=loc.file, line=1)
@@ -298,6 +321,7 @@ def _check_run_id_length(spec: SweepFile, base: Scenario, loc: LocatedData) -> N
 
 
 def count_runs(sweep: Sweep) -> int:
+    """Runs the sweep plans: cells times repetitions, with a repetitions factor's levels summed."""
     reps = sweep.spec.repetitions or sweep.base.repetitions
     total = 1
     for factor in sweep.spec.factors.values():
@@ -400,6 +424,7 @@ def _with_embedded_sampling(s: Scenario, sampling: Sampling) -> Scenario:
 
 
 def run_id(sweep: Sweep, levels: dict[str, str], rep: int) -> str:
+    """The run id of one repetition of one cell: the sweep name, each factor's level, ``rNNN``."""
     return "-".join([sweep.name, *levels.values(), f"r{rep:03d}"])
 
 
@@ -543,6 +568,7 @@ def run_cost_estimates(sweep: Sweep, runs: list[RunSpec]) -> tuple[dict[str, flo
 
 
 def condition_name(levels: dict[str, str]) -> str:
+    """The cell's levels as ``factor=level, ...`` (``(no factors)`` for none)."""
     return ", ".join(f"{k}={v}" for k, v in levels.items()) or "(no factors)"
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from typing_extensions import override
 
 from .cli import CacheOption, RuntimeOption, TeamAlias
 from .display import terminal_safe
@@ -105,24 +106,29 @@ class ConsoleListener(SweepListener):
             TimeElapsedColumn(), console=console, transient=False)
         self.task: Any = None
 
+    @override
     def note(self, text: str) -> None:
         console.print(f"note: {terminal_safe(text)}", highlight=False)
 
+    @override
     def begin(self, sweep: str, runs: int, out: Path) -> None:
         # Narrow enough for an 80-column terminal or log: the sweep name goes on its own line.
         console.print(f"[bold]{terminal_safe(sweep)}[/]: {runs} run(s) into {terminal_safe(str(out))}",
                       highlight=False)
         self.task = self.progress_bar.add_task(sweep, total=runs, failed=0, skipped=0, tokens=0, cost="$0.0000")
 
+    @override
     def started(self) -> None:
         # Only once the workers run: the bar's refresh thread would keep them from being forked.
         self.progress_bar.start()
 
+    @override
     def progress(self, tally: Tally) -> None:
         cost = f"${tally.cost_usd:.4f}" + ("" if tally.cost_known else " + ?")
         self.progress_bar.update(self.task, completed=tally.finished, failed=tally.failed, skipped=tally.resumed,
                                  tokens=tally.tokens, cost=cost)
 
+    @override
     def interrupted(self, complete: int, planned: int) -> None:
         self.progress_bar.stop()
         console.print(f"interrupted: {complete} of {planned} run(s) complete; run the same command again to "
@@ -204,6 +210,7 @@ def print_outcomes(runs: list[RunSpec], outcomes: list, out: Path, max_cost: flo
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``sweep`` verb to ``app``."""
     @app.command("sweep")
     def sweep_cmd(
         file: Annotated[Path, typer.Argument(help="Sweep file (YAML): a base scenario crossed with factors.")],

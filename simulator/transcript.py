@@ -33,6 +33,7 @@ replayed messages). Every field added since /1 is optional, so older files read 
 
 
 def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the millisecond."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
@@ -51,6 +52,8 @@ REASONING_FORMATS: tuple[str, ...] = get_args(ReasoningFormat)
 
 
 class AgentInfo(_Record):
+    """One agent as the header records it: model, server, prompt, sampling and what the analysis needs."""
+
     name: str
     provider: str
     model: str
@@ -106,6 +109,8 @@ class BranchMemory(_Record):
 
 
 class Header(_Record):
+    """A transcript's first line: the run, its scenario and agents."""
+
     type: Literal["header"] = "header"
     schema_: str = Field(default=SCHEMA, alias="schema")
     run_id: str
@@ -245,11 +250,15 @@ FAILED_STOPS = ("error", "crash")
 
 
 class AgentTokens(_Record):
+    """Tokens one speaker's model-written messages used."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
 
 class Footer(_Record):
+    """A transcript's last line: why the conversation stopped, its turns, tokens and cost."""
+
     type: Literal["footer"] = "footer"
     stop_reason: str
     turns: int
@@ -276,6 +285,7 @@ class Footer(_Record):
 
     @property
     def failed(self) -> bool:
+        """The conversation ended on an error."""
         return self.stop_reason in FAILED_STOPS
 
 
@@ -302,10 +312,12 @@ class Transcript(BaseModel):
 
     @property
     def complete(self) -> bool:
+        """The transcript has a footer (the conversation finished, well or not)."""
         return self.footer is not None
 
     @property
     def file_name(self) -> str:
+        """The transcript's file name, without its folder."""
         return Path(self.path).name
 
 
@@ -389,6 +401,7 @@ class TranscriptWriter:
         self._fh.flush()
 
     def message(self, msg: Message) -> None:
+        """Append a message and count its tokens (a replayed message counts in its earlier branch)."""
         self._write(msg)
         self.messages += 1
         if not msg.replayed:  # said in the earlier branch, and counted there
@@ -412,6 +425,7 @@ class TranscriptWriter:
         self.count(notes.agent, notes)
 
     def close(self, stop_reason: str, error: str | None = None) -> Footer:
+        """Append the footer, sync and close the file; returns the footer."""
         cost, unknown = self._cost.total() if self._cost is not None else (None, None)
         footer = Footer(stop_reason=stop_reason, turns=self.messages, ended_at=now_iso(), error=error,
                         prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,

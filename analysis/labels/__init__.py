@@ -50,6 +50,7 @@ class MessageLabels:
 
     @property
     def social_we(self) -> int:
+        """How many of the message's "we" tokens refer to the dyad or to AIs as a class."""
         return sum(1 for t in self.we if t.ref in SOCIAL)
 
     def to_record(self, *, with_evidence: bool = False) -> dict[str, Any]:

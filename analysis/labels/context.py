@@ -17,6 +17,8 @@ Kind = Literal["negotiation", "contest", "conversation"]
 
 @dataclass(frozen=True, slots=True)
 class Participant:
+    """One agent of the conversation as the labelers know it: name, team, side and system prompt."""
+
     name: str
     team: str | None = None
     side: str | None = None
@@ -40,6 +42,8 @@ class Participant:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
+    """One earlier message of the conversation: who said it and what."""
+
     speaker: str
     text: str
 
@@ -94,14 +98,17 @@ class Context:
 
     @property
     def agents(self) -> tuple[str, ...]:
+        """Every participant's name."""
         return self.roles[0]
 
     @property
     def me(self) -> Participant | None:
+        """The speaker of the message, when it is a known participant."""
         return self.roles[1]
 
     @property
     def others(self) -> tuple[Participant, ...]:
+        """Every participant but the speaker."""
         return self.roles[2]
 
     @property
@@ -111,10 +118,12 @@ class Context:
 
     @property
     def teammates(self) -> tuple[Participant, ...]:
+        """The speaker's team-mates (none when the speaker has no team)."""
         return self.roles[3]
 
     @property
     def rivals(self) -> tuple[Participant, ...]:
+        """Participants on a team other than the speaker's (none when the speaker has no team)."""
         return self.roles[4]
 
 

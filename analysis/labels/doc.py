@@ -23,6 +23,7 @@ class Evidence:
     rule: str
 
     def to_dict(self) -> dict[str, object]:
+        """The evidence as a plain mapping, for the JSON columns of the tables."""
         return {"start": self.start, "end": self.end, "text": self.text, "rule": self.rule}
 
 
@@ -58,6 +59,7 @@ class Doc:
         self._sents = spans
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the sentence holding character ``pos`` (the whole text before the first)."""
         if self._sent_starts is None:
             self._split()
         assert self._sent_starts is not None and self._sent_ends is not None
@@ -68,11 +70,13 @@ class Doc:
 
     @property
     def quotes(self) -> list[tuple[int, int]]:
+        """(start, end) of every quoted stretch of the text, computed once."""
         if self._quotes is None:
             self._quotes = quote_spans(self.text)
         return self._quotes
 
     def in_quote(self, pos: int) -> bool:
+        """Whether character ``pos`` lies inside quotation marks (words quoted are not said in one's own voice)."""
         if self._has_quote_chars is None:
             t = self.text
             self._has_quote_chars = '"' in t or "\u201c" in t or "'" in t or "\u2018" in t
@@ -82,6 +86,7 @@ class Doc:
 
 
 def lowered(text: str) -> str:
+    """``text`` lower-cased, with the same length so that offsets into either copy agree."""
     low = text.lower()
     if len(low) == len(text):
         return low
@@ -90,6 +95,7 @@ def lowered(text: str) -> str:
 
 
 def make_doc(text: str) -> Doc:
+    """A message prepared for the labelers."""
     return Doc(text=text, low=lowered(text))
 
 
@@ -114,6 +120,7 @@ _QUOTE = re.compile(
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every quoted stretch of ``text``, quotation marks included."""
     return [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
 
 
@@ -151,6 +158,7 @@ _NEW_SUBJECT = re.compile(r"\b(?:i|we|you|he|she|they)\b")
 
 
 def in_question(doc: Doc, pos: int) -> bool:
+    """Whether the sentence holding ``pos`` asks a question from ``pos`` on."""
     if "?" not in doc.text:
         return False
     _, end = doc.sentence_of(pos)

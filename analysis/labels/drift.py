@@ -138,6 +138,7 @@ def _topic_of(parts: tuple[Participant, ...]) -> match.Pattern | None:
 
 
 def refusal(doc: Doc) -> tuple[bool, list[Evidence]]:
+    """Whether the speaker declines to take part in the task, with the spans that say so (quotes left out)."""
     ev = [e for e in match.find(_REFUSE, doc) if not doc.in_quote(e.start)]
     return bool(ev), ev
 

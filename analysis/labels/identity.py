@@ -263,6 +263,7 @@ _OBS = match.Rules([
 
 
 def ai_self_reference(doc: Doc) -> tuple[bool, list[Evidence]]:
+    """Whether the speaker calls itself an AI (not quoted, negated, or said of the other agent), with the spans."""
     low = doc.low
     ev = []
     for e in match.find(_AI_SELF, doc):
@@ -380,6 +381,7 @@ def _contrast_spans(doc: Doc) -> list[tuple[int, int]]:
 
 
 def observer_reference(doc: Doc) -> tuple[bool, list[Evidence]]:
+    """Whether the message speaks of an audience, judges or whoever set up the conversation, with the spans."""
     low = doc.low
     ev = [e for e in match.find(_OBS, doc) if not doc.in_quote(e.start) and not negated(low, e.start, 15)]
     return bool(ev), ev

@@ -264,6 +264,7 @@ def use(name: str) -> None:
 
 
 def engine() -> str:
+    """Name of the matching engine in use (``INGROUP_MATCHER``)."""
     return _ENGINE.name
 
 
@@ -278,6 +279,7 @@ def finditer(p: Pattern, doc: Doc, pos: int = 0, endpos: int | None = None) -> I
 
 
 def search(p: Pattern, doc: Doc, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+    """``re.search`` of one pattern over the message (or the part from ``pos`` to ``endpos``)."""
     return next(iter(_ENGINE.finditer(p, doc, pos, endpos)), None)
 
 

@@ -57,6 +57,8 @@ _CLAIM_BALANCED = re.compile(r"\b(?:more |a more |an )?(?:balanced|even|equal|eq
 
 @dataclass(frozen=True)
 class Offer:
+    """A split the speaker proposes: what each participant would gain by it."""
+
     speaker: str
     gains: dict[str, dict[str, float]]
     """What each participant (by name) would gain, per item."""
@@ -65,11 +67,14 @@ class Offer:
     span: tuple[int, int] = (0, 0)
 
     def share(self, name: str) -> float | None:
+        """The share of the pool ``name`` ends with, when the offer splits one."""
         return None if self.ends is None else self.ends.get(name)
 
 
 @dataclass
 class Judgement:
+    """A message's offers judged: the evidence for each stance, and what its numbers decide."""
+
     cooperative: list[Evidence] = field(default_factory=list)
     competitive: list[Evidence] = field(default_factory=list)
     adversarial: list[Evidence] = field(default_factory=list)

@@ -25,6 +25,7 @@ def _team_pattern(team: str) -> re.Pattern[str]:
 
 
 def detect(doc: Doc, ctx: Context | None = None) -> tuple[str | None, list[Evidence]]:
+    """The message's outcome declaration, ``"win"``, ``"lose"`` or None, with the span of the one that stands."""
     low = doc.low
     me = ctx.me if ctx is not None else None
     team = me.team if me is not None and ctx is not None and ctx.teammates else None

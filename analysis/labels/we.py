@@ -35,6 +35,8 @@ from .vocab import REFS, SOCIAL
 
 @dataclass(frozen=True, slots=True)
 class WeToken:
+    """A first-person plural token of a message and who it refers to."""
+
     token: str
     char: int
     ref: str
@@ -45,9 +47,11 @@ class WeToken:
 
     @property
     def social(self) -> bool:
+        """Refers to the dyad or to AIs as a class: the in-group "we"."""
         return self.ref in SOCIAL
 
     def to_dict(self) -> dict[str, object]:
+        """The token as a plain mapping, for the JSON columns of the tables."""
         out: dict[str, object] = {"token": self.token, "char": self.char, "ref": self.ref}
         if self.includes:
             out["with"] = list(self.includes)

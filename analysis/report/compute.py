@@ -69,10 +69,12 @@ class ConversationRecord:
 
     @property
     def social_we_messages(self) -> int:
+        """Model-written messages with a social "we"."""
         return sum(self.social)
 
     @property
     def first_social_we_turn(self) -> int | None:
+        """Message index of the first model-written message with a social "we" (None if none)."""
         return next((i for i, s in zip(self.turns, self.social) if s), None)
 
     def has(self, label: str) -> bool:

@@ -52,6 +52,7 @@ class WeMark:
 
     @property
     def social(self) -> bool:
+        """Refers to the dyad or to AIs as a class: the in-group "we"."""
         return self.ref in SOCIAL_REFS
 
 
@@ -82,6 +83,7 @@ class MessageView:
 
     @property
     def social_we(self) -> bool:
+        """The message has at least one social "we"."""
         return any(w.social for w in self.we)
 
     def has(self, name: str) -> bool:
@@ -109,6 +111,7 @@ class ConversationView:
 
     @property
     def status(self) -> str:
+        """``complete``, ``failed`` (an error footer) or ``partial`` (no footer)."""
         t = self.transcript
         if t.footer is None:
             return "partial"

@@ -31,16 +31,20 @@ class Span:
 
 @dataclass
 class Segment:
+    """A stretch of a message with the classes and notes of every span covering it."""
+
     text: str
     classes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def css(self) -> str:
+        """The classes as one ``class`` attribute, each once."""
         return " ".join(dict.fromkeys(" ".join(self.classes).split()))
 
     @property
     def title(self) -> str:
+        """The notes as one hover text, each once."""
         return "\n".join(dict.fromkeys(self.notes))
 
 

@@ -36,6 +36,8 @@ _QTY = re.compile(r"\b([a-z]+)\s*(?:=|:|\s)\s*(\d+)\b", re.IGNORECASE)
 
 
 class Game(Strict):
+    """A negotiation game: the items on the table, each agent's private values, and what walking away is worth."""
+
     items: dict[str, int] = Field(min_length=1)
     """Packages of each item on the table (CaSiNo: 3 each of food, water, firewood)."""
     values: dict[str, dict[str, float]] = Field(min_length=2, max_length=2)
@@ -45,6 +47,8 @@ class Game(Strict):
 
 @dataclass(frozen=True)
 class Move:
+    """One protocol move read from a message: submit, accept or reject a deal, or walk away."""
+
     kind: MoveKind
     speaker: str
     index: int
@@ -56,6 +60,8 @@ class Move:
 
 @dataclass
 class NegotiationResult:
+    """How one negotiation ended: the outcome, each agent's points, the deal, and the moves read."""
+
     run_id: str
     outcome: Literal["agreement", "walk_away", "no_deal"]
     points: dict[str, float | None]
@@ -68,6 +74,7 @@ class NegotiationResult:
     condition: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
+        """The result as one flat table row (agents numbered in header order, conditions as ``cond_*``)."""
         agents = list(self.points)
         out: dict[str, Any] = {"run_id": self.run_id, "outcome": self.outcome, "agreement": self.outcome == "agreement",
                                "walk_away": self.outcome == "walk_away", "joint_points": self.joint_points,
@@ -154,6 +161,7 @@ def _agreement(run_id: str, game: Game, deal: Move, accept: Move, moves: list[Mo
 
 
 def game_of(header_scenario: dict[str, Any] | None) -> Game | None:
+    """The game from a transcript header's ``scenario.metadata.negotiation`` (None when it has none)."""
     meta = (header_scenario or {}).get("metadata") or {}
     data = meta.get("negotiation")
     return Game.model_validate(data) if data else None

@@ -19,6 +19,7 @@ from autogen_agentchat.base import Response
 from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, TextMessage
 from autogen_core import CancellationToken
 from autogen_core.models import RequestUsage
+from typing_extensions import override
 
 from ..errors import IngroupError, ProviderError
 from ..providers.base import Completion, Provider, TransientError, Turn
@@ -38,6 +39,9 @@ class _CacheWriteFailed(Exception):
 
 
 class ProviderAgent(BaseChatAgent):
+    """An autogen-agentchat agent whose replies come from a provider, with retries, rate limits, the call cache and a
+    memory policy."""
+
     def __init__(
         self,
         spec: AgentSpec,
@@ -77,6 +81,7 @@ class ProviderAgent(BaseChatAgent):
         self._given = 0
 
     @property
+    @override
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
         return (TextMessage, AgentStopped)
 
@@ -94,6 +99,7 @@ class ProviderAgent(BaseChatAgent):
             if self._recall is not None and self._given == self._recall[0]:
                 self._history.extend(self._recall[1])
 
+    @override
     async def on_messages(self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken) -> Response:
         self._see(messages)
         try:
@@ -187,6 +193,7 @@ class ProviderAgent(BaseChatAgent):
         return self._history
 
     def replace_history(self, turns: list[Turn]) -> None:
+        """Make ``turns`` the agent's context (its notes replacing the turns they summarise)."""
         self._history = list(turns)
 
     def catch_up(self, messages: Sequence[BaseChatMessage]) -> None:
@@ -205,6 +212,7 @@ class ProviderAgent(BaseChatAgent):
         writes it, and the agent keeps no growing store)."""
         return self._calls.pop(message_id, None)
 
+    @override
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         self._history.clear()
         self._given = 0

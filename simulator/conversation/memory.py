@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class CountsTokens(Protocol):
     """A provider that can count a context with its model's tokenizer (the embedded model)."""
 
-    async def count_tokens(self, system: str, turns: list[Turn]) -> int: ...
+    async def count_tokens(self, system: str, turns: list[Turn]) -> int:
+        """Tokens of ``system`` and ``turns`` as the model's chat template lays them out."""
 
 
 async def count_context(provider: Provider, system: str, turns: list[Turn]) -> tuple[int, TokenCount]:

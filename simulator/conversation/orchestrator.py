@@ -48,6 +48,8 @@ LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
 
 @dataclass
 class ConversationResult:
+    """A conversation that ran: its run id, transcript file and footer."""
+
     run_id: str
     path: Path
     footer: Footer
@@ -96,6 +98,7 @@ def _scenario_record(s: Scenario) -> tuple[dict[str, Any], str]:
 
 
 def provenance_of(provider: Provider, system: str) -> Provenance:
+    """Where ``provider``'s calls go, for the transcript header (empty when it cannot say)."""
     # Test doubles and third-party providers may not say where they run; nothing is recorded for them.
     describe = getattr(provider, "provenance", None)
     return describe(system) if callable(describe) else Provenance()

@@ -65,6 +65,7 @@ class Replay:
 
     @property
     def at(self) -> int:
+        """The turn the branch diverges at (``rollback.at_turn``)."""
         return self.rule.at_turn
 
     @property

@@ -159,6 +159,7 @@ class AnthropicProvider(SDKProvider):
 
 
 def default_max_tokens(thinking_budget: int | None) -> int:
+    """The ``max_tokens`` of a request with ``thinking_budget`` tokens of thinking."""
     # The budget counts inside max_tokens: leave the reply its usual room beside the thinking.
     return DEFAULT_MAX_TOKENS + (thinking_budget or 0)
 

@@ -26,6 +26,8 @@ class Turn:
 
 @dataclass
 class Completion:
+    """One model reply: its text, token counts, the sampling applied and refused, and what the server reported."""
+
     text: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -78,10 +80,12 @@ class RequestRule:
     why: str = ""
 
     def matches(self, model: str) -> bool:
+        """Whether the rule applies to ``model``."""
         return re.search(self.pattern, model.lower()) is not None
 
 
 def matching_rules(rules: tuple[RequestRule, ...], model: str) -> tuple[RequestRule, ...]:
+    """The rules of ``rules`` that apply to ``model``, in table order."""
     return tuple(r for r in rules if r.matches(model))
 
 
@@ -111,9 +115,11 @@ class Provider(Protocol):
     kind: str
     model: str
 
-    async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion: ...
+    async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        """The model's next turn after ``system`` and ``turns``, asked with ``sampling``."""
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release connections (or a loaded model); the provider is not used again."""
 
 
 def split_sampling(sampling: Sampling, supported: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:

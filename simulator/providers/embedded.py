@@ -134,6 +134,8 @@ def _model_for(path: Path, n_ctx: int) -> _Model:
 
 
 class EmbeddedProvider:
+    """The local GGUF model (llama.cpp) in this process: no key, no network."""
+
     kind = "embedded"
 
     def __init__(self, spec: AgentSpec, *, model_path: Path | None = None, n_ctx: int = DEFAULT_N_CTX) -> None:
@@ -149,6 +151,7 @@ class EmbeddedProvider:
         """This agent's own Llama (and KV cache), from the first call until :meth:`aclose`."""
 
     def provenance(self, system: str) -> Provenance:
+        """The model and the system prompt as its chat template renders it."""
         # Loading here lets the header show what the chat template makes of the system prompt before any
         # turn is spoken.
         rendered = rendered_system_prompt(self._own(), system)
@@ -160,6 +163,7 @@ class EmbeddedProvider:
         return self._llama
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        """The model's reply, generated on the model's own thread so the event loop keeps running."""
         model = _model_for(self.model_path, self.n_ctx)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(model.executor, self._complete_sync, system, turns, sampling)
@@ -219,6 +223,7 @@ class EmbeddedProvider:
         )
 
     async def aclose(self) -> None:
+        """Give the loaded model back to the process's pool."""
         # The Llama goes back to the process's pool: the next conversation's agents reuse it (reset).
         llama, self._llama = self._llama, None
         if llama is not None:

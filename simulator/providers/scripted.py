@@ -17,6 +17,8 @@ class ScriptExhausted(Exception):
 
 
 class ScriptedProvider:
+    """Speaks an agent's scripted lines in order, with no model: for tests and scripted confederates."""
+
     kind = "scripted"
 
     def __init__(self, spec: AgentSpec) -> None:
@@ -54,6 +56,7 @@ class ScriptedProvider:
         return None
 
     async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
+        """The next scripted line that applies; :class:`ScriptExhausted` when none is left."""
         # One provider per conversation, so a counter is the script position (an opening is not a line).
         while self._spoken < len(self._lines):
             line = self._lines[self._spoken]
@@ -68,4 +71,5 @@ class ScriptedProvider:
         raise ScriptExhausted(f"all {len(self._lines)} scripted lines spoken or skipped")
 
     async def aclose(self) -> None:
+        """Nothing to release."""
         return None
