@@ -35,6 +35,6 @@ def test_docs_api_examples_run_as_written(tmp_path: Path):
     assert len(list((tmp_path / "runs" / "identity").glob("*.jsonl"))) == 12
     report = tmp_path / "runs" / "identity-report"
     assert (report / "index.html").is_file() and len(list((report / "conversations").glob("*.html"))) == 12
-    # The last expression of the statistics cell is shown: a table with a row per identity level.
+    # The last expression of the statistics cell is shown: one rate per cell of the sweep, with its interval.
     shown = nb.cells[-1].outputs[-1]["data"]["text/plain"]
-    assert "identity=" in shown and "estimate" in shown, shown
+    assert shown.count("identity=") == 6 and "ci_low" in shown, shown
