@@ -20,6 +20,7 @@ from .. import stats
 from ..api import transcript_rows
 from ..labels import MessageLabels
 from ..measures import MEASURES, message_counts
+from .numbers import interval, p_value, share
 
 DESCRIPTIONS = {m.name: m.description for m in MEASURES}
 
@@ -71,32 +72,18 @@ def compute(conv_rows: list[dict[str, Any]], agent_rows: list[dict[str, Any]], *
                       pd.concat(comparisons, ignore_index=True) if comparisons else empty_c, sections)
 
 
-def _num(x: Any) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
-
-
-def _ci(lo: float, hi: float) -> str:
-    return "–" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]"
-
-
-def _p(p: float) -> str:
-    if math.isnan(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def _section(by: str, rates: pd.DataFrame, cmp: pd.DataFrame) -> dict[str, Any]:
     rows = [{"measure": str(r["measure"]), "description": DESCRIPTIONS.get(r["measure"], ""),
              "level": str(r["level"]), "group": str(r["group"]), "n": str(int(r["n_conversations"])),
-             "counts": f"{int(r['k'])} / {int(r['n'])}", "rate": _num(r["estimate"]),
-             "ci": _ci(r["ci_low"], r["ci_high"]), "small": bool(r["small_sample"]), "reason": str(r["reason"])}
+             "counts": f"{int(r['k'])} / {int(r['n'])}", "rate": share(r["estimate"]),
+             "ci": interval(r["ci_low"], r["ci_high"]), "small": bool(r["small_sample"]), "reason": str(r["reason"])}
             for _, r in rates.iterrows()]
     comparisons = [{"measure": str(r["measure"]), "a": str(r["a"]), "b": str(r["b"]),
                     "n": f"{int(r['n_a'])} / {int(r['n_b'])}" + (" paired" if r["paired"] else ""),
-                    "rates": f"{_num(r['rate_a'])} vs {_num(r['rate_b'])}",
+                    "rates": f"{share(r['rate_a'])} vs {share(r['rate_b'])}",
                     "diff": "–" if math.isnan(r["difference"]) else f"{r['difference']:+.2f}",
                     "h": "–" if math.isnan(r["cohens_h"]) else f"{r['cohens_h']:+.2f}",
-                    "p": _p(r["p"]), "p_holm": _p(r["p_holm"]), "sig": bool(r["significant"]),
+                    "p": p_value(r["p"]), "p_holm": p_value(r["p_holm"]), "sig": bool(r["significant"]),
                     "small": bool(r["small_sample"]), "reason": str(r["reason"])}
                    for _, r in cmp.iterrows()]
     small = rates.groupby("group")["small_sample"].any() if len(rates) else pd.Series(dtype=bool)

@@ -33,6 +33,7 @@ from .compute import MIN_TRAJ, ReportData, route
 from .data import INDEX_LABELS, MESSAGE_LABELS, SOCIAL_REFS, ConversationView, Label
 from .highlight import Span, neutralise, segments
 from .label_stats import LabelStats
+from .numbers import interval, p_value, share
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -80,20 +81,6 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
     return neutralise(value) if isinstance(value, str) else value
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
-
-
-def _ci(lo: float, hi: float) -> str:
-    return "–" if math.isnan(lo) else f"[{lo:.2f}, {hi:.2f}]"
-
-
-def _p(p: float) -> str:
-    if math.isnan(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -185,10 +172,10 @@ def _conditions_rows(d: ReportData) -> list[dict[str, str]]:
         rows.append({
             "condition": str(r["condition"]), "conversations": str(int(r["conversations"])),
             "messages": str(int(r["messages"])), "social": str(int(r["social_we_messages"])),
-            "rate": _pct(r["rate"]), "ci": _ci(r["ci_low"], r["ci_high"]),
+            "rate": share(r["rate"]), "ci": interval(r["ci_low"], r["ci_high"]),
             "first": f"{firsts.median():g} ({len(firsts)}/{len(g)})" if len(firsts) else f"– (0/{len(g)})",
-            "coop": _pct(g["cooperative_messages"].sum() / n), "comp": _pct(g["competitive_messages"].sum() / n),
-            "adv": _pct(g["adversarial_messages"].sum() / n), "refusal": _pct(g["refusal_messages"].sum() / n),
+            "coop": share(g["cooperative_messages"].sum() / n), "comp": share(g["competitive_messages"].sum() / n),
+            "adv": share(g["adversarial_messages"].sum() / n), "refusal": share(g["refusal_messages"].sum() / n),
             "outcomes": ", ".join(f"{c} {int(o[f'n_{c}'])}" for c in d.outcome_categories if int(o[f"n_{c}"])),
             "cost": _cost(g),
         })
@@ -207,10 +194,10 @@ def _cost(g: pd.DataFrame) -> str:
 
 def _comparison_rows(cmp: pd.DataFrame) -> list[dict[str, str]]:
     return [{"a": str(r["a"]), "b": str(r["b"]), "n": f"{r['n_a']} / {r['n_b']}",
-             "rates": f"{_pct(r['rate_a'])} vs {_pct(r['rate_b'])}",
-             "diff": f"{r['diff']:+.2f}", "ci": _ci(r["diff_ci_low"], r["diff_ci_high"]),
+             "rates": f"{share(r['rate_a'])} vs {share(r['rate_b'])}",
+             "diff": f"{r['diff']:+.2f}", "ci": interval(r["diff_ci_low"], r["diff_ci_high"]),
              "h": "–" if math.isnan(r["cohens_h"]) else f"{r['cohens_h']:+.2f}",
-             "p": _p(r["p_perm"]), "perms": f"{r['permutations']}", "p_holm": _p(r["p_holm"]),
+             "p": p_value(r["p_perm"]), "perms": f"{r['permutations']}", "p_holm": p_value(r["p_holm"]),
              "sig": "yes" if r["significant"] else "no"} for _, r in cmp.iterrows()]
 
 
@@ -218,7 +205,7 @@ def _mixed_rows(fe: pd.DataFrame | None) -> list[dict[str, str]]:
     if fe is None:
         return []
     return [{"term": r["term"].replace("C(cond)[T.", "condition = ").rstrip("]"), "coef": f"{r['coef']:+.3f}",
-             "se": f"{r['se']:.3f}", "p": _p(r["p"]), "ci": _ci(r["ci_low"], r["ci_high"])}
+             "se": f"{r['se']:.3f}", "p": p_value(r["p"]), "ci": interval(r["ci_low"], r["ci_high"])}
             for _, r in fe.iterrows()]
 
 
@@ -263,7 +250,7 @@ def _negotiation_rows(d: ReportData, uri: dict[str, str]) -> dict[str, Any] | No
         return None
     return {"rows": [{"condition": str(r["condition"]), "measure": r["measure"], "n": str(r["n"]),
                       "mean": f"{r['mean']:.2f}" if not math.isnan(r["mean"]) else "–",
-                      "ci": _ci(r["ci_low"], r["ci_high"])} for _, r in d.negotiation.iterrows()],
+                      "ci": interval(r["ci_low"], r["ci_high"])} for _, r in d.negotiation.iterrows()],
             "uri": uri["negotiation"]}
 
 
@@ -276,10 +263,10 @@ def _identity_rows(d: ReportData) -> dict[str, Any] | None:
         model = r["model"]
         rows.append({
             "model": str(model), "official_name": str(r["official_name"] or ""), "answers": str(r["answers"]),
-            "share_reply": _pct(r["share_reply"]), "share_reasoning": _pct(r["share_reasoning"]),
-            "share_en": "–" if math.isnan(r["share_reply_en"]) else _pct(r["share_reply_en"]),
-            "share_zh": "–" if math.isnan(r["share_reply_zh"]) else _pct(r["share_reply_zh"]),
-            "cells": [_pct(table.loc[model, c]) if c in table.columns and table.loc[model, c] else ""
+            "share_reply": share(r["share_reply"]), "share_reasoning": share(r["share_reasoning"]),
+            "share_en": "–" if math.isnan(r["share_reply_en"]) else share(r["share_reply_en"]),
+            "share_zh": "–" if math.isnan(r["share_reply_zh"]) else share(r["share_reply_zh"]),
+            "cells": [share(table.loc[model, c]) if c in table.columns and table.loc[model, c] else ""
                       for c in table.columns],
             "min_tokens": "–" if r["min_prompt_tokens"] is None else str(r["min_prompt_tokens"]),
             "hidden": bool(r["hidden_prompt_suspected"]), "basis": str(r["hidden_prompt_basis"]),
@@ -320,11 +307,11 @@ def summary_page(d: ReportData, ctx: PageContext, figs: dict[str, Any], pages_di
                    "we": uri[f"graph-{i}-we"]} for i, g in enumerate(d.graphs)]
     alliance = [{"condition": g["condition"], "n": str(g["n"]), "within": str(g["within"]),
                  "cross": str(g["cross"]), "unassigned": str(g["unassigned"]),
-                 "cross_share": _pct(g["cross"] / (g["within"] + g["cross"])) if g["within"] + g["cross"] else "–",
+                 "cross_share": share(g["cross"] / (g["within"] + g["cross"])) if g["within"] + g["cross"] else "–",
                  "source": g["source"]} for g in d.graphs]
     judge_rows = [{"label": r["label"], "n": str(r["messages"]), "rules": str(r["rules"]), "judge": str(r["judge"]),
                    "both": str(r["both"]), "rules_only": str(r["rules_only"]), "judge_only": str(r["judge_only"]),
-                   "agreement": _pct(r["agreement"]), "kappa": _pct(r["kappa"])} for r in d.judge]
+                   "agreement": share(r["agreement"]), "kappa": share(r["kappa"])} for r in d.judge]
     script = index_script()
     n_complete = int((d.conversations["status"] == "complete").sum())
     return _env().get_template("summary.html.j2").render(
