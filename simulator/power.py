@@ -5,8 +5,8 @@ comparison of two conditions with ``n_a`` and ``n_b`` conversations is sized as 
 that many units. The smallest detectable effect is Cohen's h for two proportions at the given power and
 two-sided alpha (the normal approximation of statsmodels' ``NormalIndPower``, its formula evaluated with
 the standard library's ``NormalDist`` so that ``--dry-run`` loads neither scipy nor pandas, which would
-triple its CPU time; ``tests/test_stats.py`` checks both give the same figures), also written as a difference of
-two rates centred on 50% (``sin(h/2)``: h = 0.82 is 0.30 against 0.70), where a given h is the widest
+triple its CPU time; ``tests/analysis/test_stats.py`` checks both give the same figures), also written as a
+difference of two rates centred on 50% (``sin(h/2)``: h = 0.82 is 0.30 against 0.70), where a given h is the widest
 difference (a conservative reading; nearer 0 or 1 the same h is a smaller difference). A permutation test of ``n_a`` against ``n_b`` conversations cannot give
 a p-value below one over the number of relabellings (two over it for equal groups, whose mirror relabelling
 ties), which decides, whatever the effect, whether a comparison can be significant at all.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import yaml
-from conftest import run_cli
+from helpers import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import ast
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def _imports(path) -> set[str]:

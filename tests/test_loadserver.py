@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import aiohttp
+from helpers import ROOT
 
 from bench import loadserver
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _openai_body(i: int) -> dict:

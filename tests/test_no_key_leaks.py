@@ -13,7 +13,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from bench.loadserver import start_in_thread
 

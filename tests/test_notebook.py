@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import nbformat
+from helpers import ROOT
 from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scenario(folder: Path) -> Path:

@@ -19,7 +19,7 @@ accelerators may only skip work, never change a match:
 - ``re2`` (the default): the literal engine behind one ``RE2::Set`` scan of the message over a relaxed
   form of every rule, which names the few rules that may match it (``_accel/re2set.py``).
 
-``tests/test_match_engines.py`` runs every engine on fuzzed and real text and requires labels equal to the
+``tests/analysis/test_match_engines.py`` runs every engine on fuzzed and real text and requires labels equal to the
 reference's. Choose with the environment variable ``INGROUP_MATCHER`` (``re2``, ``literal`` or
 ``reference``) or :func:`use`.
 """

@@ -13,7 +13,7 @@ and its OpenTelemetry spans):
 Why a team of its own: the group chat routes each turn through the agent runtime (four published messages,
 about a dozen tasks, event-log serialisations and span bookkeeping), about 0.75 ms of CPU per turn. A sweep
 makes hundreds of model calls a second, so that cost decides throughput; here a turn is one ``await``.
-``tests/test_team.py`` checks that both teams write the same transcripts.
+``tests/simulator/test_team.py`` checks that both teams write the same transcripts.
 """
 
 from __future__ import annotations

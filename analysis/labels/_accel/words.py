@@ -85,7 +85,7 @@ def _char(code: int, icase: bool = True) -> str | None:
 # Characters that IGNORECASE matches to an ASCII letter although ``str.lower`` does not map them to it
 # (sre folds with the simple case mapping plus a few extra equivalences). A text holding one of them has it
 # replaced before the start literals of a case-insensitive pattern are searched (scan.folded). Checked by
-# tests/test_analysis_golden.py against every code point.
+# tests/analysis/test_analysis_golden.py against every code point.
 FOLD_FIXES = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from analysis.api import analyze
 from simulator.conversation.orchestrator import RunSpec

@@ -4,7 +4,7 @@ import json
 
 import jsonschema
 import pytest
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from simulator.errors import TranscriptError
 from simulator.transcript import Header, Message, TranscriptWriter, json_schema, read_transcript

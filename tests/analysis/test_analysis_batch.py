@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from analysis import batch, result_cache
 from analysis.api import analyze, iter_rows

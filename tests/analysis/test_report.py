@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED_FILES, run_cli
+from helpers import ROOT, SEED_FILES, run_cli
 
 from analysis.report.highlight import Span, neutralise, segments
 from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter

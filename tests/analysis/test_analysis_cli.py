@@ -4,25 +4,20 @@ that speaks the OpenAI chat-completions wire protocol (the real `openai` SDK mak
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from aiohttp import web
+from helpers import ROOT, SEED_DIR, run_cli
 from typer.testing import CliRunner
 
 from analysis.cli import make_app
 from analysis.judge import PROMPT_VERSION, JudgeAnalyzer
 from analysis.labels import Context, Participant
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "data" / "we-the-ai-assistants"
-DEV = SEEDS / "labels" / "dev.jsonl"
-INGROUP = Path(sys.executable).parent / "ingroup"
+DEV = SEED_DIR / "labels" / "dev.jsonl"
 SECRET = "judge-test-credential"  # a stand-in, not a key of any service
 
 pytestmark = pytest.mark.skipif(not DEV.exists(), reason="../shared/data is not beside the project")
@@ -34,7 +29,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def seed_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("imported")
-    r = runner.invoke(app, ["import", *map(str, sorted(SEEDS.glob("*.txt"))), "--out", str(out),
+    r = runner.invoke(app, ["import", *map(str, sorted(SEED_DIR.glob("*.txt"))), "--out", str(out),
                                 "--scenario", str(ROOT / "scenarios" / "egomaniac.yaml")])
     assert r.exit_code == 0, r.output
     return out
@@ -76,7 +71,7 @@ def test_evaluate_given_labels(seed_dir: Path):
     assert rep["n_messages"] == 143 and rep["tokens"]["we_ref_accuracy"] >= 0.95
     assert rep["labels"]["cooperative"].keys() >= {"precision", "recall", "f1", "support"}
     # Raw console logs are imported in memory: the same figures without an `ingroup import` first.
-    r2 = runner.invoke(app, ["evaluate", "--labels", str(DEV), "--transcripts", str(SEEDS),
+    r2 = runner.invoke(app, ["evaluate", "--labels", str(DEV), "--transcripts", str(SEED_DIR),
                                  "--scenario", str(ROOT / "scenarios" / "egomaniac.yaml"), "--json"])
     (rep2,) = json.loads(r2.output)["corpora"].values()
     assert rep2["labels"] == rep["labels"]
@@ -85,11 +80,10 @@ def test_evaluate_given_labels(seed_dir: Path):
 def test_bad_labels_exit_2(seed_dir: Path, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("[1, 2]\n")
-    p = subprocess.run([str(INGROUP), "evaluate", "--labels", str(bad), "--transcripts", str(seed_dir)],
-                       capture_output=True, text=True, timeout=120)
+    p = run_cli("evaluate", "--labels", str(bad), "--transcripts", str(seed_dir), timeout=120)
     assert p.returncode == 2
     assert "bad.jsonl:1" in p.stderr and "Traceback" not in p.stderr
-    p = subprocess.run([str(INGROUP), "evaluate", "--corpus", "nope"], capture_output=True, text=True, timeout=120)
+    p = run_cli("evaluate", "--corpus", "nope", timeout=120)
     assert p.returncode == 2 and "no corpus 'nope'" in p.stderr and "Traceback" not in p.stderr
 
 
@@ -211,15 +205,12 @@ def test_judge_unreadable_over_the_wire(server: JudgeServer, tmp_path: Path):
 
 
 def test_judge_errors_are_clear(tmp_path: Path):
-    p = subprocess.run([str(INGROUP), "evaluate", "--corpus", "seed-dev", "--judge", "--judge-timeout", "0"],
-                       capture_output=True, text=True, timeout=120, env={**os.environ})
+    p = run_cli("evaluate", "--corpus", "seed-dev", "--judge", "--judge-timeout", "0", timeout=120)
     assert p.returncode == 2 and "--judge-timeout" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_version():
     from importlib.metadata import version
-
-    from conftest import run_cli
 
     r = run_cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"ingroup {version('ingroup')}"

@@ -1,7 +1,8 @@
 """The orchestrator on autogen-agentchat, driven by providers that need no model.
 
-`Recorder` is a provider that answers from a fixed script and records exactly what it was sent, so these
-tests can check what each agent sees; the real providers have their own tests against real servers.
+`Recorder` (tests/helpers.py) is a provider that answers from a fixed script and records exactly what it was
+sent, so these tests can check what each agent sees; the real providers have their own tests against real
+servers.
 """
 
 from __future__ import annotations
@@ -10,54 +11,19 @@ import asyncio
 import json
 
 import pytest
+from helpers import TWO_AGENTS, Recorder
 
 from simulator.conversation.orchestrator import RunSpec, run_conversation
 from simulator.executor import ExecOptions, Executor, transcript_state
-from simulator.providers.base import Completion, TransientError, Turn
+from simulator.providers.base import Completion, Turn
 from simulator.providers.scripted import ScriptedProvider
 from simulator.retry import RetryPolicy
-from simulator.scenario import AgentSpec, Sampling, load_scenario_text
+from simulator.scenario import Sampling, load_scenario_text
 from simulator.transcript import read_transcript
-
-BASE = """\
-name: t
-task: win
-agents:
-  - {{name: Bobby, provider: scripted, model: s, lines: {bobby}}}
-  - {{name: Robbie, provider: scripted, model: s, lines: {robbie}}}
-opening: {{speaker: Bobby, text: "I challenge you"}}
-stop: {stop}
-speaker_names: {names}
-"""
 
 
 def scenario(bobby='["b1", "b2", "b3"]', robbie='["r1", "r2", "r3"]', stop="{max_turns: 50}", names="none"):
-    return load_scenario_text(BASE.format(bobby=bobby, robbie=robbie, stop=stop, names=names))
-
-
-class Recorder:
-    """Answers with scripted lines and keeps every (system, turns, sampling) it receives."""
-
-    kind = "recorder"
-
-    def __init__(self, spec: AgentSpec, seen: dict[str, list], fail: dict[str, int] | None = None) -> None:
-        self.model = spec.model
-        self.name = spec.name
-        self.lines = list(spec.lines or [])
-        self.seen = seen.setdefault(spec.name, [])
-        self.fail = fail if fail is not None else {}
-
-    async def complete(self, system: str, turns: list[Turn], sampling: Sampling) -> Completion:
-        if self.fail.get(self.name, 0) > 0:
-            self.fail[self.name] -= 1
-            raise TransientError("busy", retry_after=0.0, status=429)
-        self.seen.append((system, list(turns)))
-        k = len(self.seen) - 1
-        return Completion(text=self.lines[k % len(self.lines)], prompt_tokens=10, completion_tokens=2,
-                          applied={"temperature": 0}, unsupported={})
-
-    async def aclose(self) -> None:
-        pass
+    return load_scenario_text(TWO_AGENTS.format(bobby=bobby, robbie=robbie, stop=stop, names=names))
 
 
 def run(s, tmp_path, factory=ScriptedProvider, run_id="x", **kw):

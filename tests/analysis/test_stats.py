@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_cli
 from statsmodels.stats.multitest import multipletests
 
 from analysis import stats
@@ -287,7 +288,6 @@ def test_two_conversations_per_cell_are_flagged_small_with_the_permutation_floor
 def test_sweep_dry_run_prints_the_detectable_effect_of_its_repetitions():
     import json
 
-    from conftest import run_cli
     from statsmodels.stats.power import NormalIndPower
 
     sweep = "scenarios/sweeps/egomaniac-identity.yaml"  # 3 identities x 2 orders x 2 repetitions

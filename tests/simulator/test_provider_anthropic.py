@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,6 @@ from simulator.providers.anthropic import (
 )
 from simulator.scenario import AgentSpec, Sampling
 
-ROOT = Path(__file__).resolve().parents[1]
 ENV = {"ANTHROPIC_API_KEY": "sk-" + "ant-test-0123456789abcdef"}  # fake; split for secret scanners
 
 

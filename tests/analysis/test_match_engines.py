@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Iterator
 
 import pytest
+from helpers import ANALYZER_GOLDEN as GOLDEN
+from helpers import SHARED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +21,6 @@ from analysis.api import label_message
 from analysis.labels import doc as doc_mod
 from analysis.labels import drift, identity, match, stance, we
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "data" / "analyzer_golden.json"
 MODULES = (we, stance, drift, identity)
 
 
@@ -146,7 +145,7 @@ def test_labels_equal_the_reference(engine: str, text: str, before: str, task: s
     assert _under(engine, lambda: _labels(*args)) == _under("reference", lambda: _labels(*args))
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "data").is_dir(), reason="../shared/data is not beside the project")
+@pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not beside the project")
 @pytest.mark.parametrize("engine", match.ENGINES)
 def test_real_messages_under_every_engine_match_the_golden_set(engine: str):
     # Every engine must reproduce every item of the golden set.

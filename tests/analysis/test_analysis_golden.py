@@ -9,7 +9,7 @@ mismatch, prints the first differing message in full.
 
 Regenerate (only when a label change is intended and reviewed)::
 
-    .venv/bin/python tests/test_analysis_golden.py --write [--dump FULL.json]
+    .venv/bin/python tests/analysis/test_analysis_golden.py --write [--dump FULL.json]
 """
 
 from __future__ import annotations
@@ -23,20 +23,19 @@ from typing import Any, Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# Run as a script (see above), pytest has not put tests/ on sys.path; helpers then puts the checkout there.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helpers import ANALYZER_GOLDEN as GOLDEN  # noqa: E402
+from helpers import MULTIPARTY, ROOT, SEED_DIR, SHARED  # noqa: E402
 
 from analysis.api import label_message, label_transcript  # noqa: E402
 from analysis.labels import MessageLabels  # noqa: E402
 from analysis.measures import conversation_measures  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
-SEED_DIR = SHARED / "we-the-ai-assistants"
-CASINO = SHARED / "casino" / "casino_train.json"
-NA = SHARED / "negotiationarena"
-MULTIPARTY = ROOT / "tests" / "data" / "multiparty"
-GOLDEN = ROOT / "tests" / "data" / "analyzer_golden.json"
+SHARED_DATA = SHARED / "data"
+CASINO = SHARED_DATA / "casino" / "casino_train.json"
+NA = SHARED_DATA / "negotiationarena"
 
 TASK = "Win the contest of who is the biggest egomaniac against the other agent."
 CASINO_TASK = "Negotiate with the other camper how to split the food, water and firewood packages."
@@ -183,7 +182,7 @@ def _imported_items() -> Iterator[tuple[str, dict[str, Any], Any]]:
     from analysis.evaluate import load_transcripts
 
     sets = {"negotiationarena": [NA / "buysell", NA / "ultimatum_3_period"], "multiparty": [MULTIPARTY],
-            "casino-valid": [SHARED / "casino" / "casino_valid.json"]}
+            "casino-valid": [SHARED_DATA / "casino" / "casino_valid.json"]}
     for tag, sources in sets.items():
         for t in load_transcripts(sources):
             key = t.header.run_id
@@ -255,8 +254,9 @@ def main() -> None:
     hashes, full = compute()
     if args.write:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps({"about": "SHA-256 of canonical label JSON; see tests/test_analysis_golden.py",
-                                      "sha256": hashes}, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        about = "SHA-256 of canonical label JSON; see tests/analysis/test_analysis_golden.py"
+        GOLDEN.write_text(json.dumps({"about": about, "sha256": hashes}, indent=0, sort_keys=True) + "\n",
+                          encoding="utf-8")
     if args.dump:
         args.dump.write_text(json.dumps(full, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{len(hashes)} items")

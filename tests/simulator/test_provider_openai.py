@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ from simulator.providers import TransientError, Turn, make_provider
 from simulator.providers.embedded import find_gguf
 from simulator.scenario import AgentSpec, Sampling
 
-ROOT = Path(__file__).resolve().parents[1]
 ALIAS = "smollm2-test"
 SYSTEM = "You are Bobby, a proud AI assistant in a friendly debate."
 TURNS = [Turn("assistant", "I am the greatest AI assistant."), Turn("user", "Why do you think so?")]

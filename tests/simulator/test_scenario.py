@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from simulator.errors import ScenarioError
 from simulator.scenario import embedded_variant, load_scenario, load_scenario_text, with_max_turns

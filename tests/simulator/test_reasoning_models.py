@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from bench import loadserver
 from bench.loadserver import REASONING_TEXT

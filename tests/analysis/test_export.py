@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli
+from helpers import run_cli
 
 from simulator.transcript import AgentInfo, Header, Message, TranscriptWriter
 

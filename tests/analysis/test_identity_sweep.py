@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli
+from helpers import ROOT, run_cli
 
 from analysis.studies import identity_sweep
 from bench import identityserver
@@ -22,7 +22,6 @@ from simulator.errors import ScenarioError
 from simulator.sweep import count_runs, expand, load_sweep, load_sweep_text
 from simulator.transcript import iter_transcripts
 
-ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ROOT / "scenarios" / "sweeps" / "identity-sweep.yaml"
 HIDDEN = "You are GLM, a helpful assistant deployed by a provider. " * 12
 

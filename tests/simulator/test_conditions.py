@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from simulator.conditions import apply_condition, load_library, render, vendor_of
 from simulator.errors import ScenarioError
@@ -52,7 +53,7 @@ def test_library_has_every_documented_condition_with_a_description():
 
 
 def test_docs_list_every_condition():
-    doc = (Path(__file__).parents[1] / "docs" / "conditions.md").read_text()
+    doc = (ROOT / "docs" / "conditions.md").read_text()
     for ref in load_library().conditions:
         assert f"`{ref}`" in doc, ref
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import ROOT
+from helpers import ROOT
 
 from simulator.sweep import expand, load_sweep_text
 from simulator.sweep_runner import SweepListener, Tally, run_planned

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_cli
 
 from simulator.errors import IngroupError, ScenarioError
 from simulator.executor import ExecOptions, Executor
 from simulator.providers import make_provider
 from simulator.sweep import MAX_CALLS, expand, load_sweep, load_sweep_text, plan_summary, plan_sweep
 from simulator.transcript import AgentTokens, read_transcript
-
-ROOT = Path(__file__).parents[1]
-INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one
 
 MINI = """\
 name: mini
@@ -89,17 +84,15 @@ def test_dry_run_calls_no_model(tmp_path: Path):
                         "base_url: 'http://127.0.0.1:9/v1'}")
     f = tmp_path / "s.yaml"
     f.write_text(text)
-    env = {k: v for k, v in os.environ.items() if k != "INGROUP_TEST_NO_SUCH_KEY"}
+    env = {"INGROUP_TEST_NO_SUCH_KEY": None}
     out = tmp_path / "out"
-    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out), "--dry-run", "--json"], capture_output=True,
-                       text=True, env=env, timeout=60)
+    p = run_cli("sweep", str(f), "--out", str(out), "--dry-run", "--json", env=env, timeout=60)
     assert p.returncode == 0, p.stderr
     plan = json.loads(p.stdout)
     assert plan["runs"] == 8 and plan["providers"][0]["provider"] == "openai"
     assert not out.exists()  # nothing written either
     # The same file without --dry-run does try the provider, and fails cleanly before any transcript.
-    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, env=env,
-                       timeout=60)
+    p = run_cli("sweep", str(f), "--out", str(out), env=env, timeout=60)
     assert p.returncode == 2 and "INGROUP_TEST_NO_SUCH_KEY" in p.stderr and "Traceback" not in p.stderr
     assert not list(out.glob("*.jsonl"))
 
@@ -133,11 +126,10 @@ def test_resume_refuses_a_folder_from_a_different_plan(tmp_path: Path):
     f = tmp_path / "mini.yaml"
     f.write_text(MINI)
     out = tmp_path / "out"
-    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out)], capture_output=True, text=True, timeout=120)
+    p = run_cli("sweep", str(f), "--out", str(out), timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert len(list(out.glob("*.jsonl"))) == 8 and (out / "mini.sweep.json").exists()
-    p = subprocess.run([*INGROUP, "sweep", str(f), "--out", str(out), "--max-turns", "3"], capture_output=True,
-                       text=True, timeout=120)
+    p = run_cli("sweep", str(f), "--out", str(out), "--max-turns", "3", timeout=120)
     assert p.returncode == 2 and "different scenario" in p.stderr and "Traceback" not in p.stderr
 
 
@@ -359,8 +351,6 @@ def test_a_sweep_too_large_to_run_is_refused_at_once_with_the_count():
 
 
 def test_a_model_without_a_price_is_named_and_the_rest_is_still_totalled(tmp_path: Path):
-    from conftest import run_cli
-
     from simulator.prices import PRICES_AS_OF
 
     base = tmp_path / "base.yaml"

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from simulator.executor import transcript_state
 from simulator.sweep import expand, load_sweep

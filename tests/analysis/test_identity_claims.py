@@ -9,15 +9,15 @@ and precision and recall over all claimed names are reported on failure.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from helpers import TEST_DATA
 
 from analysis.labels.doc import make_doc
 from analysis.labels.identity import canonical_name, creator_of, identity_claim, other_identity_claims
 
 ITEMS = [json.loads(line) for line in
-         (Path(__file__).parent / "data" / "identity_claims.jsonl").read_text(encoding="utf-8").splitlines()
+         (TEST_DATA / "identity_claims.jsonl").read_text(encoding="utf-8").splitlines()
          if line.strip()]
 
 

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from analysis.studies.negotiation import Game, negotiation_frame, parse_moves, score, score_transcript
 from simulator.conversation.orchestrator import RunSpec
@@ -13,7 +14,6 @@ from simulator.executor import ExecOptions, Executor
 from simulator.providers import make_provider
 from simulator.scenario import load_scenario
 
-ROOT = Path(__file__).parents[1]
 GAME = Game(items={"food": 3, "water": 3, "firewood": 3},
             values={"Alex": {"food": 5, "water": 4, "firewood": 3}, "Sam": {"food": 3, "water": 5, "firewood": 4}})
 

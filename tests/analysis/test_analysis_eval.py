@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR
+from helpers import MULTIPARTY, ROOT, SEED_DIR
 
 from analysis.api import analyze
 from analysis.corpora import DEFAULT_MANIFEST, evaluate_manifest, load_manifest, reports_json
@@ -21,7 +21,6 @@ from simulator.errors import IngroupError
 from simulator.importers.autogen_console import import_console_log
 from simulator.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 DEV = SEED_DIR / "labels" / "dev.jsonl"
 TASK = "Win the contest of who is the biggest egomaniac against the other agent."
 
@@ -279,7 +278,7 @@ def test_separation_is_the_mann_whitney_auc():
 def test_analyze_writes_an_agents_table_with_incentives(tmp_path: Path):
     from simulator import importers
 
-    for f in sorted((ROOT / "tests" / "data" / "multiparty").glob("negotiation-*.json")):
+    for f in sorted(MULTIPARTY.glob("negotiation-*.json")):
         for conv in importers.read(f):
             importers.write(conv, tmp_path)
     a = analyze(tmp_path)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 from simulator.errors import IngroupError
 from simulator.executor import transcript_state

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from helpers import ROOT
+
 from analysis.studies import identity_probe, teams
 from simulator.conversation.orchestrator import RunSpec
 from simulator.executor import ExecOptions, Executor
 from simulator.providers import make_provider
 from simulator.scenario import embedded_variant, load_scenario
-
-ROOT = Path(__file__).parents[1]
 
 
 def _run_scripted(tmp: Path, scenario_file: str, lines: dict[str, list[str]], *, embedded: bool = False) -> Path:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run_cli
 
 from simulator.scenario import load_scenario
 from simulator.sweep import expand, load_sweep
 
-ROOT = Path(__file__).parents[1]
-INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SWEEPS = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
 
@@ -73,8 +70,7 @@ def test_hostile_sweep_files_exit_2_with_a_located_error(tmp_path: Path, case: s
     f = tmp_path / "hostile.yaml"
     text = text.replace("{s}", str(ROOT / "scenarios/egomaniac.yaml")).replace("{{", "{").replace("}}", "}")
     f.write_bytes(text.encode("utf-8", "surrogateescape"))
-    p = subprocess.run([*INGROUP, "sweep", str(f), "--dry-run", "--out", str(tmp_path / "out")],
-                       capture_output=True, text=True, timeout=60)
+    p = run_cli("sweep", str(f), "--dry-run", "--out", str(tmp_path / "out"), timeout=60)
     assert p.returncode == 2, p.stdout + p.stderr
     assert "Traceback" not in p.stderr and p.stderr.count("error:") == 1
     where = f"{f}:{line}:" if line else str(f)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import SEED_FILES, run_cli
+from helpers import SEED_FILES, run_cli
 
 from simulator.importers.autogen_console import parse_console_log
 from simulator.transcript import iter_transcripts, read_transcript
@@ -61,17 +61,15 @@ def test_importing_twice_keeps_the_first_transcript(tmp_path):
 # --- other formats: CaSiNo, NegotiationArena, hand-made conversations -----------------------------------------
 
 import re  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from conftest import SHARED  # noqa: E402
+from helpers import MULTIPARTY, SHARED  # noqa: E402
 
 from simulator import importers  # noqa: E402
 from simulator.errors import IngroupError  # noqa: E402
 
 CASINO_VALID = SHARED / "data" / "casino" / "casino_valid.json"
 NA = SHARED / "data" / "negotiationarena"
-MULTIPARTY = Path(__file__).parent / "data" / "multiparty"
 needs_data = pytest.mark.skipif(not CASINO_VALID.exists(), reason="../shared/data is not beside the project")
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from bench import loadserver
 from simulator.conversation.orchestrator import RunSpec
@@ -17,7 +18,6 @@ from simulator.scenario import load_scenario_text
 from simulator.sweep import expand, load_sweep
 from simulator.sweep_cli import run_sweep
 from simulator.transcript import read_transcript
-from tests.conftest import run_cli
 
 ENV = {"OPENAI_API_KEY": "sk-" + "test-0123456789abcd"}
 

@@ -10,18 +10,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, start_cli
 
 from simulator.executor import transcript_state
 from simulator.transcript import iter_records
 
-INGROUP = [sys.executable, "-m", "analysis.cli"]  # the code of this checkout, not the installed one
+NO_OPENAI = {"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None}
 DELAY_S = 0.15
 
 
@@ -83,9 +83,8 @@ def test_sigkill_then_resume_ends_with_exactly_the_planned_transcripts(tmp_path:
     f = tmp_path / "killme.yaml"
     f.write_text(SWEEP.format(url=server))
     out = tmp_path / "out"
-    cmd = [*INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "3"]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    cmd = ["sweep", str(f), "--out", str(out), "--concurrency", "3"]
+    proc = start_cli(*cmd, env=NO_OPENAI, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     killed_with = None
     try:
@@ -107,7 +106,7 @@ def test_sigkill_then_resume_ends_with_exactly_the_planned_transcripts(tmp_path:
     partial_before = {p.name for p in out.glob("*.jsonl") if transcript_state(p) == "partial"}
     assert partial_before
 
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    again = run_cli(*cmd, env=NO_OPENAI, timeout=120)
     assert again.returncode == 0, again.stdout + again.stderr
 
     done = sorted(out.glob("*.jsonl"))
@@ -128,7 +127,7 @@ def test_sigkill_then_resume_ends_with_exactly_the_planned_transcripts(tmp_path:
     kept = {p.name.split(".")[0] + ".jsonl" for p in (out / ".partial").iterdir()}
     assert kept == partial_before
     # A third run finds everything done and redoes nothing.
-    third = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    third = run_cli(*cmd, env=NO_OPENAI, timeout=120)
     assert third.returncode == 0 and f"{PLANNED} of {PLANNED} run(s) complete" in third.stdout
     assert len(list((out / ".partial").iterdir())) == len(partial_before)
 
@@ -139,12 +138,10 @@ def test_ctrl_c_stops_the_sweep_says_how_to_resume_and_resuming_finishes_it(tmp_
     f = tmp_path / "killme.yaml"
     f.write_text(SWEEP.format(url=server))
     out = tmp_path / "out"
-    cmd = [*INGROUP, "sweep", str(f), "--out", str(out), "--concurrency", "2", "--workers", workers]
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    cmd = ["sweep", str(f), "--out", str(out), "--concurrency", "2", "--workers", workers]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches the sweep and its workers.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                            start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = start_cli(*cmd, env=NO_OPENAI, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                     start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out.exists() and "partial" in _states(out)):
         time.sleep(0.01)
@@ -158,6 +155,6 @@ def test_ctrl_c_stops_the_sweep_says_how_to_resume_and_resuming_finishes_it(tmp_
     assert "interrupted:" in output and "run the same command again to resume" in output
     assert "Traceback" not in output
 
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    again = run_cli(*cmd, env=NO_OPENAI, timeout=120)
     assert again.returncode == 0, again.stdout + again.stderr
     assert sorted(_states(out)) == ["complete"] * PLANNED

@@ -7,13 +7,13 @@ provider's inputs must be the same. The in-order stop rules are checked against 
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 
 import pytest
 from autogen_agentchat.base import Team
 from autogen_agentchat.conditions import MaxMessageTermination, TextMentionTermination
 from autogen_agentchat.messages import TextMessage
+from helpers import ROOT, TWO_AGENTS, Recorder, run_cli
 
 from simulator.conversation.orchestrator import RunSpec, run_conversation
 from simulator.conversation.stops import AllOf, AnyOf
@@ -21,8 +21,6 @@ from simulator.executor import ExecOptions, Executor, _worker_context
 from simulator.retry import RetryPolicy
 from simulator.scenario import load_scenario_text
 from simulator.transcript import read_transcript
-from tests.test_orchestrator import BASE as TWO
-from tests.test_orchestrator import Recorder
 
 THREE = """\
 name: three
@@ -39,15 +37,15 @@ seed: 7
 """
 
 CASES = {
-    "max_turns": TWO.format(bobby='["b1", "b2", "b3"]', robbie='["r1", "r2", "r3"]', stop="{max_turns: 6}",
+    "max_turns": TWO_AGENTS.format(bobby='["b1", "b2", "b3"]', robbie='["r1", "r2", "r3"]', stop="{max_turns: 6}",
                             names="none"),
-    "phrase": TWO.format(bobby='["b1", "fine, I lose"]', robbie='["r1"]',
+    "phrase": TWO_AGENTS.format(bobby='["b1", "fine, I lose"]', robbie='["r1"]',
                          stop='{phrases: [{phrase: "I lose"}], max_turns: 50}', names="prefix"),
-    "received_by": TWO.format(bobby='["b1", "b2 I lose"]', robbie='["I lose", "I lose again"]',
+    "received_by": TWO_AGENTS.format(bobby='["b1", "b2 I lose"]', robbie='["I lose", "I lose again"]',
                               stop='{phrases: [{phrase: "I lose", received_by: [Robbie]}], max_turns: 20}',
                               names="none"),
-    "reply_cap": TWO.format(bobby='["b"]', robbie='["r"]', stop="{max_replies_per_agent: 3}", names="none"),
-    "script_end": TWO.format(bobby='["b1"]', robbie='["r1", "r2"]', stop="{max_turns: 50}", names="none"),
+    "reply_cap": TWO_AGENTS.format(bobby='["b"]', robbie='["r"]', stop="{max_replies_per_agent: 3}", names="none"),
+    "script_end": TWO_AGENTS.format(bobby='["b1"]', robbie='["r1", "r2"]', stop="{max_turns: 50}", names="none"),
     "random_three": THREE.format(order="random", stop="{max_turns: 12}"),
     "explicit_three_all_phrases": THREE.format(
         order="[A, C, B]", stop='{phrases: [{phrase: "deal"}, {phrase: "I lose"}], combine: all, max_turns: 30}'),
@@ -162,7 +160,7 @@ def test_workers_fork_when_single_threaded_and_use_a_fork_server_otherwise(tmp_p
 
     probe = subprocess.run([sys.executable, "-c", "from simulator.executor import _worker_context as w; "
                             "print(w()[1], w()[0].get_start_method())"], capture_output=True, text=True,
-                           cwd=os.path.dirname(os.path.dirname(__file__)), check=True)
+                           cwd=ROOT, check=True)
     assert probe.stdout.split() == ["True", "fork"]
     release = threading.Event()
     other = threading.Thread(target=release.wait, daemon=True)
@@ -189,8 +187,6 @@ def test_incentives_reach_the_header_and_never_the_model(tmp_path):
 
 def test_the_runtime_is_chosen_with_runtime_and_the_old_team_flag_still_works(tmp_path):
     import json
-
-    from conftest import run_cli
 
     f = tmp_path / "s.yaml"
     f.write_text(json.dumps({"name": "rt", "task": "win", "opening": {"speaker": "A", "text": "hi"},
