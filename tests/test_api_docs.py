@@ -9,9 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "api.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
