@@ -278,7 +278,7 @@ def make_app() -> typer.Typer:
     report_cli.register(app)
     export_cli.register(app)
     simulator_cli.add_run_summary(run_summary)
-    from simulator.interview import register_claim_detector
+    from simulator.claims import register_claim_detector
 
     register_claim_detector(_other_claims)  # the conditional interviewer's claim detector
     _ASSEMBLED.append(app)

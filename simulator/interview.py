@@ -11,29 +11,9 @@ its first call.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
-
-from .errors import ProviderError, ScenarioError
+from .claims import ClaimDetector, claim_detector, register_claim_detector  # noqa: F401 (re-exported)
+from .errors import ScenarioError
 from .scenario import CLAIMED_IDENTITY, OFFICIAL_NAME, AgentSpec, Scenario
-
-ClaimDetector = Callable[[str, Sequence[str]], list[str]]
-"""(reply text, the speaker's declared identity: official name, creator, model ids) -> the identities it
-claims other than its own, in the order written."""
-
-_DETECTOR: list[ClaimDetector] = []
-
-
-def register_claim_detector(detector: ClaimDetector) -> None:
-    """Install the identity-claim detector the conditional interviewer uses (the analysis layer provides it)."""
-    _DETECTOR[:] = [detector]
-
-
-def claim_detector() -> ClaimDetector:
-    """The installed identity-claim detector; a clear error when none was installed."""
-    if not _DETECTOR:
-        raise ProviderError("a scripted line with 'when: claimed_other' needs an identity-claim detector: run "
-                            "through the ingroup command, or call analysis.studies.identity_sweep.install() first")
-    return _DETECTOR[0]
 
 
 def declared_identity(agent: AgentSpec) -> list[str]:

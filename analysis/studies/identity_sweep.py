@@ -44,7 +44,7 @@ BARE_MAX_TOKENS = 50
 
 def install() -> None:
     """Register the claim detector the conditional interviewer uses (``simulator.interview``)."""
-    from simulator.interview import register_claim_detector
+    from simulator.claims import register_claim_detector
 
     register_claim_detector(other_claims)
 

@@ -7,7 +7,8 @@ skipped, and the script moves on (or ends).
 
 from __future__ import annotations
 
-from ..interview import ClaimDetector, claim_detector, declared_identity, fill_claimed, interviewee
+from ..claims import ClaimDetector, claim_detector
+from ..interview import declared_identity, fill_claimed, interviewee
 from ..scenario import AgentSpec, Sampling, Scenario
 from .base import Completion, Turn
 
