@@ -4,14 +4,13 @@ Two placeholders (``simulator.scenario``): ``{official_name}`` is filled when th
 interviewed agent's ``official_name`` ("Are you {official_name}?" becomes "Are you Claude 3.5 Sonnet?");
 ``{claimed_identity}`` is filled during the conversation by a scripted line with ``when: claimed_other``, from
 the identity the interviewee last claimed other than its own. Recognising a claim is the analysis's job
-(``analysis.labels.identity``); simulator never imports analysis, so the analysis registers its detector here
-(``ingroup`` does it when the app is assembled) and a conversation that needs one without it fails before
-its first call.
+(``analysis.labels.identity``); simulator never imports analysis, so the analysis registers its detector in
+``simulator.claims`` (``ingroup`` does it when the app is assembled) and a conversation that needs one
+without it fails before its first call.
 """
 
 from __future__ import annotations
 
-from .claims import ClaimDetector, claim_detector, register_claim_detector  # noqa: F401 (re-exported)
 from .errors import ScenarioError
 from .scenario import CLAIMED_IDENTITY, OFFICIAL_NAME, AgentSpec, Scenario
 

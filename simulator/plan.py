@@ -87,11 +87,6 @@ def with_branches(runs: Iterable[RunSpec]) -> list[RunSpec]:
     return out
 
 
-def branch_count(runs: Iterable[RunSpec]) -> int:
-    """Branch runs in a plan."""
-    return sum(r.branch_of is not None for r in runs)
-
-
 def check_run_ids(runs: Iterable[RunSpec]) -> None:
     """Refuse a plan with an id that is not a safe file name, or an id planned twice."""
     seen: set[str] = set()

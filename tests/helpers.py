@@ -104,3 +104,30 @@ class Recorder:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+IDENTITY_LEVELS = """\
+  identity:
+    levels:
+      default: {conditions: [identity/default]}
+      shared: {conditions: [identity/shared-group]}
+      unique: {conditions: [identity/unique-disassociative]}
+"""
+
+
+def scripted_sweep(name: str, *, repetitions: int, factors: str = IDENTITY_LEVELS) -> str:
+    """A sweep file over the scripted egomaniac battle (no model: the agents say their lines): ``factors`` is
+    the YAML under ``factors:``, two-space indented."""
+    return f"""\
+name: {name}
+scenario:
+  name: {name}-battle
+  task: Win the contest.
+  agents:
+    - {{name: Bobby, provider: scripted, model: script, lines: ["I win", "we both win", "I lose"]}}
+    - {{name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}}
+  opening: {{speaker: Bobby, text: "I challenge you."}}
+  stop: {{phrases: [{{phrase: I lose}}], max_turns: 10}}
+repetitions: {repetitions}
+factors:
+{factors}"""

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..errors import IngroupError
-from ..plan import BRANCH_SUFFIX, branch_count, with_branches  # noqa: F401  (re-exported)
 from ..providers.base import Turn
 from ..scenario import Rollback, Scenario
 from ..transcript import BranchMemory, Message, Transcript, read_footer, read_transcript

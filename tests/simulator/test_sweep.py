@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, run_cli
+from helpers import ROOT, run_cli, scripted_sweep
 
 from simulator.errors import IngroupError, ScenarioError
 from simulator.executor import ExecOptions, Executor
@@ -15,18 +15,7 @@ from simulator.providers import make_provider
 from simulator.sweep import MAX_CALLS, expand, load_sweep, load_sweep_text, plan_summary, plan_sweep
 from simulator.transcript import AgentTokens, read_transcript
 
-MINI = """\
-name: mini
-scenario:
-  name: mini-battle
-  task: Win the contest.
-  agents:
-    - {name: Bobby, provider: scripted, model: script, lines: ["I win", "we both win", "I lose"]}
-    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}
-  opening: {speaker: Bobby, text: "I challenge you."}
-  stop: {phrases: [{phrase: I lose}], max_turns: 10}
-repetitions: 2
-factors:
+MINI = scripted_sweep("mini", repetitions=2, factors="""\
   identity:
     levels:
       default: {conditions: [identity/default]}
@@ -35,7 +24,7 @@ factors:
     levels:
       b: {}
       r: {set: {opening.speaker: Robbie, opening.text: "I challenge you first."}}
-"""
+""")
 
 
 def test_egomaniac_identity_sweep_expands_to_the_planned_design():

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import run_cli, scripted_sweep
 
 from simulator.executor import transcript_state
 from simulator.sweep import expand, load_sweep
@@ -28,24 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 RAY = str(Path(sys.executable).with_name("ray"))
 # The cluster's own token (Ray's token auth), so nothing of ~/.ray or another Ray on the machine is used.
 ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-SWEEP = """\
-name: onray
-scenario:
-  name: ray-battle
-  task: Win the contest.
-  agents:
-    - {name: Bobby, provider: scripted, model: script, lines: ["I win", "we both win", "I lose"]}
-    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}
-  opening: {speaker: Bobby, text: "I challenge you."}
-  stop: {phrases: [{phrase: I lose}], max_turns: 10}
-repetitions: 3
-factors:
-  identity:
-    levels:
-      default: {conditions: [identity/default]}
-      shared: {conditions: [identity/shared-group]}
-      unique: {conditions: [identity/unique-disassociative]}
-"""
+SWEEP = scripted_sweep("onray", repetitions=3)
 
 
 def _free_port() -> int:

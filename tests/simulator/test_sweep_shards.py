@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import run_cli, scripted_sweep
 
 from simulator.errors import IngroupError
 from simulator.executor import transcript_state
@@ -16,24 +16,7 @@ from simulator.scenario import load_scenario_text
 from simulator.sweep import expand, load_sweep
 from simulator.sweep_runner import run_sweep
 
-SWEEP = """\
-name: split
-scenario:
-  name: split-battle
-  task: Win the contest.
-  agents:
-    - {name: Bobby, provider: scripted, model: script, lines: ["I win", "we both win", "I lose"]}
-    - {name: Robbie, provider: scripted, model: script, lines: ["No, I win", "we are friends", "ok"]}
-  opening: {speaker: Bobby, text: "I challenge you."}
-  stop: {phrases: [{phrase: I lose}], max_turns: 10}
-repetitions: 3
-factors:
-  identity:
-    levels:
-      default: {conditions: [identity/default]}
-      shared: {conditions: [identity/shared-group]}
-      unique: {conditions: [identity/unique-disassociative]}
-"""
+SWEEP = scripted_sweep("split", repetitions=3)
 PLANNED = 9
 
 
