@@ -45,7 +45,7 @@ def analyze(source: Any, task: str | None = None, **kwargs: Any) -> Any:
 
 def run_sweep(file: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              dry_run: bool = False, make_provider: Any = None, workers: int = 1,
+              dry_run: bool = False, make_provider: Any = None, workers: int | None = None,
               runtime: str = "sequential", shard: str | None = None, backend: str = "local",
               address: str | None = None, cache: str | Path | None = None, max_cost: float | None = None) -> Any:
     """``ingroup sweep FILE --out DIR``: expand the sweep and run it, resuming finished runs.

@@ -56,7 +56,8 @@ def main() -> None:
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose code runs (default: this one)")
     ap.add_argument("--turns", type=int, default=9, help="messages in the per-turn conversation, opening included")
     ap.add_argument("--no-sweep", action="store_true", help="skip the README sweep")
-    ap.add_argument("--workers", type=int, default=1, help="--workers for the sweep")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="--workers for the sweep (default: the command's own choice)")
     args = ap.parse_args()
     code = args.code.resolve()
     with tempfile.TemporaryDirectory(prefix="ingroup-embedded-") as tmp:
@@ -66,9 +67,11 @@ def main() -> None:
                   f"completion tokens ({r['completion_tokens'] / r['latency_s']:.0f} completion tokens/s)")
         sweep_s = None
         if not args.no_sweep:
-            sweep_s = ingroup(code, "sweep", "scenarios/sweeps/egomaniac-identity.yaml", "--embedded",
-                              "--workers", str(args.workers), "--out", str(Path(tmp) / "sweep"))
-            print(f"egomaniac-identity sweep (12 conversations, --workers {args.workers}): {sweep_s:.1f} s")
+            workers = [] if args.workers is None else ["--workers", str(args.workers)]
+            sweep_s = ingroup(code, "sweep", "scenarios/sweeps/egomaniac-identity.yaml", "--embedded", *workers,
+                              "--out", str(Path(tmp) / "sweep"))
+            print(f"egomaniac-identity sweep (12 conversations, {' '.join(workers) or 'default workers'}): "
+                  f"{sweep_s:.1f} s")
     last = replies[min(7, len(replies) - 1)]
     print(json.dumps({"code": str(code), "embedded_s_per_turn_1": round(replies[0]["latency_s"], 3),
                       "embedded_s_per_turn_8": round(last["latency_s"], 3),

@@ -27,7 +27,7 @@ TeamAlias = Annotated[Optional[str], typer.Option(
 
 def runtime_choice(runtime: str | None, team: str | None) -> str:
     """The --runtime value, taking the deprecated --team spelling with a warning."""
-    from .conversation.orchestrator import RUNTIMES
+    from .choices import RUNTIMES
 
     if team is not None:
         err_console.print("[yellow]warning:[/] --team is deprecated; use --runtime (team means an agent's side)",
@@ -89,8 +89,8 @@ def run_cmd(
     from .display import preview, shown, terminal_safe
     from .executor import ExecOptions, Executor
     from .files import ensure_dir, folder_locked
-    from .plan import plan_runs
-    from .run import default_provider_factory, resolve
+    from .plan import plan_runs, resolve
+    from .run import default_provider_factory
     from .scenario import load_scenario
     from .transcript import Message
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 from .budget import Budget
+from .choices import BACKENDS as BACKENDS  # re-exported, with Backend and Limits: the options below use them
+from .choices import Backend as Backend
 from .conversation.orchestrator import (
     ConversationResult,
     ProviderFactory,
@@ -27,6 +29,7 @@ from .conversation.orchestrator import (
 from .errors import IngroupError
 from .files import ensure_subdir
 from .plan import RUN_ID as RUN_ID  # re-exported: callers of the executor name it here
+from .plan import Limits as Limits
 from .plan import RunSpec, check_run_ids
 from .providers._clients import client_pool
 from .providers.cache import CallCache
@@ -36,18 +39,8 @@ from .transcript import AgentTokens, Footer, Message, State, transcript_status
 from .transcript import state_of as state_of  # re-exported, with transcript_state: one rule, kept there
 from .transcript import transcript_state as transcript_state
 
-Backend = Literal["local", "ray"]
-BACKENDS: tuple[Backend, ...] = ("local", "ray")
 Survey = dict[str, tuple[State, "Footer | None"]]
 """Run id -> its transcript's state and footer (:meth:`Executor.survey`)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Concurrent requests and requests per minute allowed for one provider kind (None: no limit)."""
-
-    concurrency: int | None = None
-    rpm: float | None = None
 
 
 @dataclass
@@ -63,7 +56,7 @@ class ExecOptions:
     """Also redo runs that ended with an error footer (the failed transcript is moved to ``.failed/``)."""
     fsync: bool = True
     runtime: Runtime = "sequential"
-    """How each conversation runs on autogen-agentchat (``simulator.conversation.orchestrator.RUNTIMES``)."""
+    """How each conversation runs on autogen-agentchat (``simulator.choices.RUNTIMES``)."""
     backend: Backend = "local"
     """Where conversations run: ``local`` (this process and its worker processes) or ``ray`` (one Ray task
     per conversation, ``simulator.ray_backend``)."""
@@ -134,24 +127,29 @@ def _move_aside(path: Path, folder: str) -> Path:
     return dest
 
 
-MIN_MODEL_THREADS = 2
-"""Threads an in-process model needs per worker: with fewer, a worker's share of llama.cpp spends more time
-waiting on the other workers' threads than computing."""
-
-
-def workers_for(runs: list[RunSpec], asked: int) -> tuple[int, str | None]:
-    """The worker processes to use and, when fewer than asked, why: each worker runs its own copy of an
-    in-process (embedded) model, and the cores are shared out between them."""
+def workers_for(runs: list[RunSpec], asked: int | None) -> tuple[int, str | None]:
+    """The worker processes to use and, when not what was asked, why. ``asked`` None: one process, unless the
+    runs use the embedded (in-process) model; then one worker per core (at most one per group of ``runs``: pass
+    the runs still to do), each running the model on its share of the cores (``cores // workers`` threads): a
+    second thread makes the tiny model's tokens 1.6x faster, not 2x, so two processes of one thread beat one
+    process of two (docs/sweeps.md has the figures)."""
     from .providers import cpu_count
 
-    if asked <= 1 or not any(a.provider == "embedded" for r in runs for a in r.scenario.agents):
-        return asked, None
+    if not any(a.provider == "embedded" for r in runs for a in r.scenario.agents):
+        return asked or 1, None
     cores = cpu_count()
-    fit = max(1, cores // MIN_MODEL_THREADS)
-    if asked <= fit:
+    groups = len(run_groups(runs))
+    if asked is None:
+        n = max(1, min(cores, groups))
+        if n == 1:
+            return 1, None
+        return n, (f"embedded model: {n} worker process(es) on this {cores}-core machine, each running the "
+                   f"model with {cores // n} thread(s) (--workers 1 for one process)")
+    if asked <= cores:
         return asked, None
-    return fit, (f"embedded model: {fit} worker process(es) instead of {asked} on this {cores}-core machine "
-                 f"(each runs the model with {cores // fit} thread(s))")
+    n = max(1, min(cores, groups))
+    return n, (f"embedded model: {n} worker process(es) instead of {asked} on this {cores}-core machine "
+               f"({cores // n} thread(s) each)")
 
 
 def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:

@@ -1,4 +1,5 @@
-"""The plan: concrete runs with stable ids, the limits a plan must respect, shards, and the dry-run arithmetic.
+"""The plan: the scenario as it will run (:func:`resolve`), concrete runs with stable ids, the limits a plan
+must respect (per-provider :class:`Limits` too), shards, and the dry-run arithmetic.
 
 Both ``ingroup run`` (:func:`plan_runs`) and ``ingroup sweep`` (``simulator.sweep.expand``) produce a list of
 :class:`RunSpec`; the executor runs such a list and nothing else. A shard (:class:`Shard`) is a deterministic
@@ -18,8 +19,9 @@ from typing import Any, Iterable
 from pydantic import Field
 
 from .errors import IngroupError
+from .interview import fill_official_names
 from .memory import CHARS_PER_TOKEN, ChainLink, chain_links
-from .scenario import Scenario
+from .scenario import Scenario, embedded_variant, with_max_turns
 from .seeds import pick_seed, repetition_seed
 from .validation import Strict
 
@@ -29,6 +31,31 @@ MAX_RUNS = 100_000
 """More runs than this in one sweep is a typo or a hostile file, not an experiment."""
 MAX_CALLS = 10_000_000
 """More model calls than this in one sweep is refused before anything is planned in detail."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Concurrent requests and requests per minute allowed for one provider kind (None: no limit)."""
+
+    concurrency: int | None = None
+    rpm: float | None = None
+
+
+def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
+            repetitions: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario as it will run: embedded variant, turn cap, repetitions and seed applied, official model names
+    filled in."""
+    if embedded:
+        scenario = embedded_variant(scenario)
+    if max_turns is not None:
+        scenario = with_max_turns(scenario, max_turns)
+    update: dict[str, int] = {}
+    if repetitions is not None:
+        update["repetitions"] = repetitions
+    if seed is not None:
+        update["seed"] = seed
+    scenario = scenario.model_copy(update=update) if update else scenario
+    return fill_official_names(scenario)
 
 
 @dataclass

@@ -11,26 +11,8 @@ from .blocking import run_blocking
 from .conversation.orchestrator import ProviderFactory
 from .executor import ExecOptions, Executor, RunOutcome
 from .files import ensure_dir, folder_locked
-from .interview import fill_official_names
-from .plan import plan_runs
-from .scenario import Scenario, embedded_variant, load_scenario, with_max_turns
-
-
-def resolve(scenario: Scenario, *, embedded: bool = False, max_turns: int | None = None,
-            repetitions: int | None = None, seed: int | None = None) -> Scenario:
-    """The scenario as it will run: embedded variant, turn cap, repetitions and seed applied, official model names
-    filled in."""
-    if embedded:
-        scenario = embedded_variant(scenario)
-    if max_turns is not None:
-        scenario = with_max_turns(scenario, max_turns)
-    update: dict[str, int] = {}
-    if repetitions is not None:
-        update["repetitions"] = repetitions
-    if seed is not None:
-        update["seed"] = seed
-    scenario = scenario.model_copy(update=update) if update else scenario
-    return fill_official_names(scenario)
+from .plan import plan_runs, resolve
+from .scenario import load_scenario
 
 
 def default_provider_factory() -> ProviderFactory:

@@ -20,7 +20,6 @@ from pydantic import Field, ValidationError
 
 from .conditions import Condition, Library, apply_condition, check_template, load_library, validate_located
 from .errors import ScenarioError
-from .executor import Limits
 from .memory import chain_links
 from .plan import (
     BRANCH_SUFFIX,
@@ -28,16 +27,17 @@ from .plan import (
     MAX_RUNS,
     RUN_ID,
     Estimate,
+    Limits,
     PlanSummary,
     ProviderPlan,
     RunSpec,
     add_run,
     reply_cap,
+    resolve,
     seed_free,
     with_branches,
 )
 from .prices import cost_of
-from .run import resolve
 from .scenario import SAFE_NAME, ProviderName, Sampling, Scenario, _cross_check, scenario_from_data, with_max_turns
 from .seeds import named_seed, repetition_seed
 from .validation import Strict

@@ -136,7 +136,7 @@ class ConsoleListener(SweepListener):
 
 
 def execute(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-            make_provider=None, workers: int = 1, runtime: str = "sequential", backend: str = "local",
+            make_provider=None, workers: int | None = None, runtime: str = "sequential", backend: str = "local",
             address: str | None = None, shard: "Shard | None" = None, cache: Path | None = None,
             max_cost: float | None = None) -> list:
     """:func:`simulator.sweep_runner.run_planned` with the progress bar on the console."""
@@ -222,9 +222,10 @@ def register(app: typer.Typer) -> None:
             "--dry-run", help="Print the plan (runs, model calls, estimated tokens and cost); call no model.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as JSON.")] = False,
         concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Conversations at once.")] = 4,
-        workers: Annotated[int, typer.Option(
+        workers: Annotated[Optional[int], typer.Option(
             "--workers", min=1, max=64,
-            help="Worker processes sharing the conversations (for large sweeps against fast servers).")] = 1,
+            help="Worker processes sharing the conversations (for large sweeps against fast servers). "
+                 "Default: one, or one per core when the embedded model runs in them.")] = None,
         max_turns: Annotated[Optional[int], typer.Option(
             "--max-turns", min=1, help="Cap each conversation at N messages, the opening included.")] = None,
         retry_failed: Annotated[bool, typer.Option(
@@ -248,9 +249,9 @@ def register(app: typer.Typer) -> None:
                  "it is not started (exit code 3). Cached calls cost nothing.")] = None,
     ) -> None:
         """Run a sweep: every combination of factor levels times repetitions; rerun to resume."""
+        from .choices import BACKENDS
         from .cli import runtime_choice
         from .errors import IngroupError
-        from .executor import BACKENDS
         from .plan import Shard
         from .power import sweep_power
         from .sweep import count_runs, first_run_ids, load_sweep, plan_summary, plan_sweep

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .choices import BACKENDS
 from .errors import IngroupError
 from .files import ensure_dir, folder_locked, write_atomic
 
@@ -208,22 +209,23 @@ def _run_cost_from_file(path: Path, prices: dict[str, tuple[float, float]]) -> f
 
 
 def run_planned(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int = 4, retry_failed: bool = False,
-                make_provider: "ProviderFactory | None" = None, workers: int = 1, runtime: str = "sequential",
-                backend: "Backend" = "local", address: str | None = None, shard: "Shard | None" = None,
-                cache: Path | None = None, max_cost: float | None = None,
+                make_provider: "ProviderFactory | None" = None, workers: int | None = None,
+                runtime: str = "sequential", backend: "Backend" = "local", address: str | None = None,
+                shard: "Shard | None" = None, cache: Path | None = None, max_cost: float | None = None,
                 listener: SweepListener | None = None) -> list[RunOutcome]:
     """Run (or resume) ``runs`` of ``sweep`` into ``out`` holding the folder's lock alone; one outcome per
     planned run that ran or was resumed, in plan order. ``shard`` is recorded in the manifest (``runs`` is then
     that shard's); ``cache``: the call cache's folder; ``max_cost``: the most this invocation may spend, in US
-    dollars (runs it would pass are not started, and have no outcome)."""
+    dollars (runs it would pass are not started, and have no outcome); ``workers`` None: chosen for the runs
+    (:func:`simulator.executor.workers_for`)."""
     budget = budget_for(sweep, runs, max_cost) if max_cost is not None else None
     if cache is not None:
         ensure_dir(cache)
-    if backend == "ray" and workers > 1:
+    if backend == "ray" and workers is not None and workers > 1:
         raise IngroupError("--workers is for the local backend; on Ray each conversation is a task (size the "
                            "cluster with ray start --num-cpus)", field="--workers")
-    if backend not in ("local", "ray"):
-        raise IngroupError(f"unknown backend {backend!r} (local or ray)", field="--backend")
+    if backend not in BACKENDS:
+        raise IngroupError(f"unknown backend {backend!r} ({' or '.join(BACKENDS)})", field="--backend")
     with folder_locked(out, shared=False):
         return _run_locked(sweep, runs, out, concurrency=concurrency, retry_failed=retry_failed,
                            make_provider=make_provider, workers=workers, runtime=runtime, backend=backend,
@@ -247,7 +249,7 @@ def budget_for(sweep: Sweep, runs: list[RunSpec], max_cost: float) -> "Budget":
 
 
 def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: int, retry_failed: bool,
-                make_provider: "ProviderFactory | None", workers: int, runtime: str, backend: "Backend",
+                make_provider: "ProviderFactory | None", workers: int | None, runtime: str, backend: "Backend",
                 address: str | None, shard: "Shard | None", cache: Path | None, budget: "Budget | None",
                 listener: SweepListener) -> list[RunOutcome]:
     from .blocking import run_blocking
@@ -255,13 +257,15 @@ def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: in
     from .executor import survey as survey_of
     from .run import default_provider_factory
 
-    workers, why = workers_for(runs, workers)
+    survey = survey_of(out, runs)
+    # Workers for what is left to do: a resumed sweep with one run to go runs it in this process.
+    todo = [r for r in runs if survey[r.run_id][0] != "complete"]
+    workers, why = workers_for(todo, workers) if backend == "local" else (1, None)
     if why:
         listener.note(why)
     options = ExecOptions(concurrency=concurrency, limits=sweep.limits(), retry_failed=retry_failed,
                           workers=workers, runtime=runtime, backend=backend, address=address,  # type: ignore[arg-type]
                           cache_dir=cache, prices=sweep.price_table(), budget=budget)
-    survey = survey_of(out, runs)
     check_out_dir(out, runs, sweep.name, survey, shard)
     write_manifest(out, sweep, runs, shard)
     tally = Tally(planned=len(runs))
@@ -315,8 +319,9 @@ def plan_of(path: str | Path, *, embedded: bool = False, max_turns: int | None =
 
 def run_sweep(path: str | Path, out: str | Path | None = None, *, embedded: bool = False,
               max_turns: int | None = None, concurrency: int = 4, retry_failed: bool = False,
-              make_provider: "ProviderFactory | None" = None, workers: int = 1, runtime: str = "sequential",
-              shard: "str | Shard | None" = None, backend: "Backend" = "local", address: str | None = None,
+              make_provider: "ProviderFactory | None" = None, workers: int | None = None,
+              runtime: str = "sequential", shard: "str | Shard | None" = None, backend: "Backend" = "local",
+              address: str | None = None,
               cache: str | Path | None = None, max_cost: float | None = None,
               listener: SweepListener | None = None) -> list[RunOutcome]:
     """Python API behind ``ingroup sweep`` (for notebooks): run or resume a sweep (or one shard of it,

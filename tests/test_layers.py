@@ -70,6 +70,28 @@ def test_help_imports_no_analyzer_model_or_orchestration_code():
     assert p.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_sweep_too_large_to_run_is_refused_without_loading_orchestration_code(tmp_path):
+    # The refusal comes from arithmetic on the sweep file: nothing of autogen or the executor is needed.
+    levels = "".join(f"      l{i}: {{}}\n" for i in range(10))
+    f = tmp_path / "huge.yaml"
+    f.write_text(f"name: huge\nscenario: {ROOT / 'scenarios' / 'egomaniac.yaml'}\nrepetitions: 100000\n"
+                 f"factors:\n  framing:\n    levels:\n{levels}")
+    heavy = ["simulator.executor", "simulator.conversation.orchestrator", "autogen_agentchat", "llama_cpp"]
+    code = (
+        "import sys\n"
+        "from analysis.cli import main\n"
+        f"sys.argv = ['ingroup', 'sweep', {str(f)!r}, '--dry-run']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code)\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "1000000 runs, more than the limit" in p.stderr, p.stderr
+    assert p.stdout.strip().splitlines()[-2:] == ["exit 2", "[]"]
+
+
 def test_the_packages_public_names_all_resolve_and_load_lazily():
     code = (
         "import sys, simulator, analysis\n"

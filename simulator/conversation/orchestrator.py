@@ -12,11 +12,13 @@ import os
 os.environ.setdefault("AUTOGEN_DISABLE_RUNTIME_TRACING", "true")
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Callable, Iterator
 
 from autogen_agentchat.base import TaskResult
 from autogen_agentchat.messages import BaseChatMessage, BaseTextChatMessage, StopMessage, TextMessage
 
+from ..choices import RUNTIMES as RUNTIMES  # re-exported: the runtimes this module builds
+from ..choices import Runtime as Runtime
 from ..errors import IngroupError
 from ..memory import CarriedNotes, memory_of, read_carried_notes
 from ..plan import RunSpec
@@ -37,12 +39,8 @@ from .team import SequentialTeam
 from .turns import Schedule, ScheduledGroupChat
 
 ProviderFactory = Callable[[AgentSpec], Provider]
-Runtime = Literal["sequential", "group-chat"]
-"""How a conversation runs on autogen-agentchat (``--runtime``): ``SequentialTeam`` in process, or
-``RoundRobinGroupChat`` on the agent runtime. "Team" elsewhere means an agent's side."""
-RUNTIMES: tuple[Runtime, ...] = ("sequential", "group-chat")
-"""``sequential``: :class:`~simulator.conversation.team.SequentialTeam`, in-process (the default). ``group-chat``: autogen's
-RoundRobinGroupChat on the agent runtime, with its OpenTelemetry spans; same transcripts, more CPU per turn."""
+
+
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
 
 
