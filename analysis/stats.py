@@ -29,6 +29,14 @@ from .condition_names import condition_label  # noqa: F401 (its old home: analys
 DEFAULT_BOOT = 2000
 DEFAULT_PERM = 5000
 ALPHA = 0.05
+_RESAMPLE_CELLS = 1 << 21
+"""Most values one batch of resamples may hold (16 MB as floats). scipy resamples all at once by default:
+at 12,000 conversations one permutation test then peaks near 3 GB. Batching gives the same draws."""
+
+
+def _batch(rows: int, resamples: int) -> int:
+    """Resamples per batch so that a batch of ``rows``-long resamples stays within :data:`_RESAMPLE_CELLS`."""
+    return max(1, min(resamples, _RESAMPLE_CELLS // max(1, rows)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -57,7 +65,8 @@ def _percentile_ci(data: tuple[np.ndarray, ...], statistic: Any, *, paired: bool
         # A group whose conversations all have the same rate is degenerate: the interval is its point.
         warnings.simplefilter("ignore")
         res = bootstrap(data, statistic, paired=paired, vectorized=True, n_resamples=n_boot, confidence_level=level,
-                        method="percentile", rng=np.random.default_rng(seed))
+                        method="percentile", rng=np.random.default_rng(seed),
+                        batch=_batch(sum(len(d) for d in data), n_boot))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -146,7 +155,7 @@ def permutation_test(num_a: Counts, den_a: Counts, num_b: Counts, den_b: Counts,
         return float(np.mean(split >= observed - 1e-12)), n  # float noise must not turn a tie into a miss
     res = scipy_permutation_test((np.arange(na), np.arange(na, n)), gap, vectorized=True, n_resamples=n_perm,
                                  permutation_type="samples" if paired else "independent", alternative="greater",
-                                 rng=np.random.default_rng(seed))
+                                 rng=np.random.default_rng(seed), batch=_batch(n, n_perm))
     return float(res.pvalue), min(total, n_perm)
 
 

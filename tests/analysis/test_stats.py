@@ -384,3 +384,29 @@ def test_a_group_of_one_conversation_is_enumerated_exactly():
     assert used == 4 and p == pytest.approx(1 / 4)
     assert stats.permutation_test([1, 2, 1], [10, 10, 10], [9], [10]) == (pytest.approx(1 / 4), 4)
     assert stats.permutation_test([5], [10], [5], [10], paired=True) == (1.0, 2)
+
+
+def test_resampling_in_batches_gives_scipys_unbatched_results_in_bounded_memory():
+    # 3,000 conversations need several batches; the interval and p-value must be exactly scipy's own
+    # all-at-once results (the same random draws), while no batch holds more than the cell budget.
+    import scipy.stats as ss
+
+    assert stats._batch(12_000, 5000) * 12_000 <= stats._RESAMPLE_CELLS
+    assert stats._batch(3000, 2000) < 2000 and stats._batch(10, 2000) == 2000
+    rng = np.random.default_rng(7)
+    den = rng.integers(5, 40, 6000).astype(float)
+    num = rng.binomial(den.astype(int), 0.3).astype(float)
+    _, lo, hi = stats.bootstrap_rate_ci(num[:3000], den[:3000], seed=5)
+    whole = ss.bootstrap((num[:3000], den[:3000]), stats._ratio, paired=True, vectorized=True, n_resamples=2000,
+                         method="percentile", rng=np.random.default_rng(5))
+    assert (lo, hi) == (whole.confidence_interval.low, whole.confidence_interval.high)
+    p, _ = stats.permutation_test(num[:3000], den[:3000], num[3000:], den[3000:], n_perm=500, seed=2)
+
+    def gap(ia, ib, axis=-1):
+        ia, ib = ia.astype(int), ib.astype(int)
+        return np.abs(stats._ratio(num[ia], den[ia], axis) - stats._ratio(num[ib], den[ib], axis))
+
+    unbatched = ss.permutation_test((np.arange(3000), np.arange(3000, 6000)), gap, vectorized=True, n_resamples=500,
+                                    permutation_type="independent", alternative="greater",
+                                    rng=np.random.default_rng(2))
+    assert p == unbatched.pvalue
