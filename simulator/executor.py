@@ -138,18 +138,22 @@ def workers_for(runs: list[RunSpec], asked: int | None) -> tuple[int, str | None
     if not any(a.provider == "embedded" for r in runs for a in r.scenario.agents):
         return asked or 1, None
     cores = cpu_count()
-    groups = len(run_groups(runs))
+    fit = max(1, min(cores, len(run_groups(runs))))
     if asked is None:
-        n = max(1, min(cores, groups))
-        if n == 1:
+        if fit == 1:
             return 1, None
-        return n, (f"embedded model: {n} worker process(es) on this {cores}-core machine, each running the "
-                   f"model with {cores // n} thread(s) (--workers 1 for one process)")
+        return fit, (f"embedded model: {fit} worker process(es) on this {cores}-core machine, each running the "
+                     f"model with {cores // fit} thread(s) (--workers 1 for one process)")
     if asked <= cores:
         return asked, None
-    n = max(1, min(cores, groups))
-    return n, (f"embedded model: {n} worker process(es) instead of {asked} on this {cores}-core machine "
-               f"({cores // n} thread(s) each)")
+    return fit, (f"embedded model: {fit} worker process(es) instead of {asked} on this {cores}-core machine "
+                 f"({cores // fit} thread(s) each)")
+
+
+def already_done(state: State, footer: "Footer | None", retry_failed: bool) -> bool:
+    """Whether a run whose transcript is in this state is not run again: it finished, or it failed for good
+    and ``--retry-failed`` was not given (a transcript without its footer is redone)."""
+    return footer is not None and (state == "complete" or (state == "failed" and not retry_failed))
 
 
 def survey(out_dir: Path, runs: list[RunSpec]) -> Survey:
@@ -217,13 +221,14 @@ class Executor:
                 todo.append(r)
                 continue
             path = self.out_dir / f"{r.run_id}.jsonl"
-            if state == "complete" and footer is not None:
-                done.append(RunOutcome.of(r.run_id, "skipped", path, footer))
-                continue
-            if state == "failed" and footer is not None and not self.options.retry_failed:
-                # Still failed for good: a resumed sweep must not count it as done (nor exit 0).
-                done.append(RunOutcome.of(r.run_id, "failed", path, footer,
-                                          footer.error or "failed in an earlier run (--retry-failed redoes it)"))
+            if already_done(state, footer, self.options.retry_failed):
+                assert footer is not None
+                if state == "complete":
+                    done.append(RunOutcome.of(r.run_id, "skipped", path, footer))
+                else:
+                    # Still failed for good: a resumed sweep must not count it as done (nor exit 0).
+                    done.append(RunOutcome.of(r.run_id, "failed", path, footer,
+                                              footer.error or "failed in an earlier run (--retry-failed redoes it)"))
                 continue
             if state == "partial":
                 _move_aside(path, ".partial")

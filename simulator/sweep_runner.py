@@ -253,13 +253,13 @@ def _run_locked(sweep: Sweep, runs: list[RunSpec], out: Path, *, concurrency: in
                 address: str | None, shard: "Shard | None", cache: Path | None, budget: "Budget | None",
                 listener: SweepListener) -> list[RunOutcome]:
     from .blocking import run_blocking
-    from .executor import ExecOptions, Executor, transcript_state, workers_for
+    from .executor import ExecOptions, Executor, already_done, transcript_state, workers_for
     from .executor import survey as survey_of
     from .run import default_provider_factory
 
     survey = survey_of(out, runs)
     # Workers for what is left to do: a resumed sweep with one run to go runs it in this process.
-    todo = [r for r in runs if survey[r.run_id][0] != "complete"]
+    todo = [r for r in runs if not already_done(*survey[r.run_id], retry_failed)]
     workers, why = workers_for(todo, workers) if backend == "local" else (1, None)
     if why:
         listener.note(why)

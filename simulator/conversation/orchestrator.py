@@ -39,8 +39,6 @@ from .team import SequentialTeam
 from .turns import Schedule, ScheduledGroupChat
 
 ProviderFactory = Callable[[AgentSpec], Provider]
-
-
 LimiterFor = Callable[[AgentSpec], "RateLimiter | None"]
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import IDENTITY_LEVELS, run_cli
+from helpers import IDENTITY_LEVELS, Recorder, run_cli
 
 from simulator import executor, providers
 from simulator.sweep import expand, load_sweep
+from simulator.sweep_runner import SweepListener, run_planned
 
 # Agents on a vendor's model: --embedded puts the local model in their place.
 SWEEP = """\
@@ -94,3 +95,32 @@ def test_embedded_sweep_by_default_in_workers_gives_the_transcripts_of_one_proce
     auto, single = _texts(tmp_path / "auto"), _texts(tmp_path / "one")
     assert len(auto) == 2 and auto == single
     assert all(len(texts) == 3 and all(texts) for texts in auto.values())
+
+
+
+def test_a_resumed_embedded_sweep_chooses_its_workers_for_the_runs_still_to_do(tmp_path, two_cores):
+    # Six embedded runs, answered by a recorder in this process; one transcript is then lost. The resume
+    # has one run to do, so it stays in one process and says nothing about workers.
+    class Notes(SweepListener):
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+        def note(self, text: str) -> None:
+            self.notes.append(text)
+
+    sweep = load_sweep(_sweep_file(tmp_path, 2))
+    runs = expand(sweep, embedded=True)
+    seen: dict[str, list] = {}
+
+    def make(spec):
+        return Recorder(spec.model_copy(update={"lines": ["I win"]}), seen)
+
+    out = tmp_path / "out"
+    first = run_planned(sweep, runs, out, make_provider=make, workers=1)
+    assert [o.status for o in first] == ["done"] * 6
+    (out / f"{runs[2].run_id}.jsonl").unlink()
+    listener = Notes()
+    again = run_planned(sweep, runs, out, make_provider=make, listener=listener)
+    assert [o.status for o in again].count("done") == 1 and len(again) == 6
+    assert not [n for n in listener.notes if "worker process" in n]
+    assert executor.workers_for(runs, None)[0] == 2  # all six to do: one worker per core
